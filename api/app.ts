@@ -1,0 +1,33 @@
+import { Hono } from 'hono';
+import { requestId } from 'hono/request-id';
+import type { Logger } from '../core/logger.js';
+import type { ConversationGateway } from './conversation-gateway.js';
+import { ApiError, errorBody } from './errors.js';
+import { createHealthRoutes, type ReadinessProbes } from './health-routes.js';
+import { createWhatsAppWebhookRoutes } from './whatsapp/webhook-routes.js';
+
+export interface AppDeps {
+  whatsapp: { appSecret: string; verifyToken: string };
+  conversations: ConversationGateway;
+  readiness: ReadinessProbes;
+  logger: Logger;
+}
+
+/** The HTTP API, built from its dependencies so tests drive it with `app.request()` or a real server. */
+export function createApp(deps: AppDeps) {
+  const app = new Hono();
+  app.use(requestId());
+
+  app.route('/', createHealthRoutes(deps.readiness));
+  app.route('/webhooks/whatsapp', createWhatsAppWebhookRoutes(deps));
+
+  app.notFound((c) => c.json(errorBody(c, 'not_found', `No route for ${c.req.method} ${c.req.path}`), 404));
+  app.onError((err, c) => {
+    if (err instanceof ApiError) return c.json(errorBody(c, err.code, err.message), err.status);
+    deps.logger.error('unhandled API error', { err, path: c.req.path, requestId: c.get('requestId') });
+    return c.json(errorBody(c, 'internal', 'Internal error'), 500);
+  });
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

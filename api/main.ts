@@ -1,0 +1,68 @@
+import { serve } from '@hono/node-server';
+import { Client, Connection } from '@temporalio/client';
+import { sql } from 'kysely';
+import { loadConfig, type Config } from '../core/config.js';
+import { createLogger, type Logger } from '../core/logger.js';
+import { createDb } from '../db/database.js';
+import { migrateToLatest } from '../db/migrate.js';
+import { createApp } from './app.js';
+import { createTemporalConversationGateway } from './conversation-gateway.js';
+
+export interface RunningApi {
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the HTTP API. The Temporal connection is lazy: the API comes up (and reports not-ready on
+ * /readyz) while Temporal is unreachable, and webhooks answer 503 so Meta retries them.
+ */
+export async function startApi(config: Config, logger: Logger): Promise<RunningApi> {
+  if (!config.databaseUrl) throw new Error('DATABASE_URL is required to run the API');
+  const db = createDb(config.databaseUrl);
+  await migrateToLatest(db);
+  const connection = Connection.lazy({ address: config.temporal.address ?? 'localhost:7233' });
+  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const conversations = createTemporalConversationGateway({ client, taskQueue: config.temporal.taskQueue });
+  const app = createApp({
+    whatsapp: { appSecret: config.whatsapp.appSecret, verifyToken: config.whatsapp.verifyToken },
+    conversations,
+    readiness: {
+      temporal: () => conversations.ping(),
+      postgres: async () => {
+        await sql`select 1`.execute(db);
+      },
+    },
+    logger,
+  });
+  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+    const s = serve({ fetch: app.fetch, port: config.port, hostname: '0.0.0.0' }, () => resolve(s));
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  logger.info('API listening', { port });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await connection.close();
+      await db.destroy();
+    },
+  };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel, { service: 'parley-api' });
+  startApi(config, logger).then(
+    (api) => {
+      const stop = () => void api.close().then(() => process.exit(0));
+      process.once('SIGTERM', stop);
+      process.once('SIGINT', stop);
+    },
+    (err: unknown) => {
+      logger.error('API failed to start', { err });
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,119 @@
+import { z } from 'zod';
+
+/**
+ * The whole process configuration, parsed once from the environment at start. Anything below reads
+ * this object, never `process.env`. Variable names are a public contract (README, Helm charts).
+ */
+const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
+const optionalString = z.preprocess(emptyAsUndefined, z.string().optional());
+const optionalUrl = z.preprocess(emptyAsUndefined, z.url().optional());
+
+const envSchema = z.object({
+  NODE_ENV: z.preprocess(
+    emptyAsUndefined,
+    z.enum(['development', 'production', 'test']).default('development'),
+  ),
+  LOG_LEVEL: z.preprocess(emptyAsUndefined, z.enum(['debug', 'info', 'warn', 'error']).default('info')),
+  PORT: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(65535).default(3000)),
+
+  DATABASE_URL: optionalUrl,
+
+  TEMPORAL_ADDRESS: optionalString,
+  TEMPORAL_NAMESPACE: z.preprocess(emptyAsUndefined, z.string().default('default')),
+  TEMPORAL_TASK_QUEUE: z.preprocess(emptyAsUndefined, z.string().default('parley-conversations')),
+
+  WHATSAPP_APP_SECRET: z.string({ error: 'is required (the Meta app secret that signs webhooks)' }).min(1),
+  WHATSAPP_VERIFY_TOKEN: z
+    .string({ error: 'is required (the token Meta echoes in the webhook handshake)' })
+    .min(1),
+  WHATSAPP_ACCESS_TOKEN: z.string({ error: 'is required (a system-user token for the Graph API)' }).min(1),
+  WHATSAPP_GRAPH_URL: z.preprocess(emptyAsUndefined, z.url().default('https://graph.facebook.com')),
+  WHATSAPP_API_VERSION: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .regex(/^v\d+\.\d+$/, 'must look like v23.0')
+      .default('v23.0'),
+  ),
+
+  OPENAI_BASE_URL: optionalUrl,
+  OPENAI_API_KEY: optionalString,
+  OPENAI_CHAT_MODEL: z.preprocess(emptyAsUndefined, z.string().default('gpt-4o-mini')),
+  OPENAI_EMBEDDING_MODEL: z.preprocess(emptyAsUndefined, z.string().default('text-embedding-3-small')),
+  OPENAI_TRANSCRIPTION_MODEL: z.preprocess(emptyAsUndefined, z.string().default('whisper-1')),
+  OPENAI_VISION_MODEL: z.preprocess(emptyAsUndefined, z.string().default('gpt-4o-mini')),
+
+  QDRANT_URL: optionalUrl,
+  QDRANT_API_KEY: optionalString,
+
+  OPERATOR_API_TOKEN: optionalString,
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface Config {
+  nodeEnv: Env['NODE_ENV'];
+  logLevel: Env['LOG_LEVEL'];
+  port: number;
+  databaseUrl: string | undefined;
+  temporal: { address: string | undefined; namespace: string; taskQueue: string };
+  whatsapp: {
+    appSecret: string;
+    verifyToken: string;
+    accessToken: string;
+    graphUrl: string;
+    apiVersion: string;
+  };
+  openai: {
+    baseUrl: string | undefined;
+    apiKey: string | undefined;
+    chatModel: string;
+    embeddingModel: string;
+    transcriptionModel: string;
+    visionModel: string;
+  };
+  qdrant: { url: string | undefined; apiKey: string | undefined };
+  operatorApiToken: string | undefined;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses the environment; throws a ConfigError naming every bad or missing variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
+  }
+  const e = parsed.data;
+  return {
+    nodeEnv: e.NODE_ENV,
+    logLevel: e.LOG_LEVEL,
+    port: e.PORT,
+    databaseUrl: e.DATABASE_URL,
+    temporal: {
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE,
+      taskQueue: e.TEMPORAL_TASK_QUEUE,
+    },
+    whatsapp: {
+      appSecret: e.WHATSAPP_APP_SECRET,
+      verifyToken: e.WHATSAPP_VERIFY_TOKEN,
+      accessToken: e.WHATSAPP_ACCESS_TOKEN,
+      graphUrl: e.WHATSAPP_GRAPH_URL.replace(/\/+$/, ''),
+      apiVersion: e.WHATSAPP_API_VERSION,
+    },
+    openai: {
+      baseUrl: e.OPENAI_BASE_URL,
+      apiKey: e.OPENAI_API_KEY,
+      chatModel: e.OPENAI_CHAT_MODEL,
+      embeddingModel: e.OPENAI_EMBEDDING_MODEL,
+      transcriptionModel: e.OPENAI_TRANSCRIPTION_MODEL,
+      visionModel: e.OPENAI_VISION_MODEL,
+    },
+    qdrant: { url: e.QDRANT_URL, apiKey: e.QDRANT_API_KEY },
+    operatorApiToken: e.OPERATOR_API_TOKEN,
+  };
+}

@@ -1,0 +1,17 @@
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { ConversationsTable } from './tables/conversations.js';
+import type { MessagesTable } from './tables/messages.js';
+
+export interface Database {
+  conversations: ConversationsTable;
+  messages: MessagesTable;
+}
+
+export type Db = Kysely<Database>;
+
+/** A kysely instance over a pg pool. The caller owns it and calls `destroy()` at shutdown. */
+export function createDb(databaseUrl: string, opts: { maxConnections?: number } = {}): Db {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: opts.maxConnections ?? 10 });
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}

@@ -1,0 +1,23 @@
+import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import * as m20261125_messagesAndConversations from './migrations/2026-11-25T13-30-00_messages_and_conversations.js';
+
+/**
+ * Migrations listed explicitly (not read from disk) so they work the same from TypeScript sources,
+ * compiled output and bundles. Names are ISO timestamps: the Migrator runs them in name order.
+ */
+const migrations: Record<string, Migration> = {
+  '2026-11-25T13-30-00_messages_and_conversations': m20261125_messagesAndConversations,
+};
+
+const provider: MigrationProvider = { getMigrations: async () => migrations };
+
+/** Brings the schema up to date; throws (with the failing migration's name) if any step fails. */
+export async function migrateToLatest(db: Kysely<any>): Promise<void> {
+  const migrator = new Migrator({ db, provider });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((r) => r.status === 'Error');
+  if (error || failed) {
+    const cause = error instanceof Error ? error.message : String(error);
+    throw new Error(`Database migration ${failed?.migrationName ?? ''} failed: ${cause}`);
+  }
+}

@@ -1,0 +1,56 @@
+import { sql } from 'kysely';
+import type { Db } from '../database.js';
+import type { MessagesTable } from '../tables/messages.js';
+import type { Insertable } from 'kysely';
+
+export type NewMessage = Insertable<MessagesTable>;
+
+/** Inserts a message; a second insert with the same WhatsApp id or idempotency key is a no-op. */
+export async function insertMessage(db: Db, message: NewMessage): Promise<{ inserted: boolean }> {
+  const result = await db
+    .insertInto('messages')
+    .values(message)
+    .onConflict((oc) => oc.doNothing())
+    .executeTakeFirst();
+  return { inserted: Number(result.numInsertedOrUpdatedRows ?? 0) > 0 };
+}
+
+/** The outbound message already sent for this business request, if any. */
+export async function findOutboundByIdempotencyKey(db: Db, idempotencyKey: string) {
+  return db
+    .selectFrom('messages')
+    .select(['wa_message_id', 'status'])
+    .where('idempotency_key', '=', idempotencyKey)
+    .executeTakeFirst();
+}
+
+/**
+ * Applies a delivery status to an outbound message. Statuses can arrive out of order (Meta does not
+ * guarantee it), so a later state never goes back: failed and read/played win over delivered/sent.
+ */
+export async function applyDeliveryStatus(
+  db: Db,
+  waMessageId: string,
+  status: string,
+  errorCode: number | null,
+): Promise<void> {
+  const rank = sql<number>`case ${sql.ref('status')} when 'pending' then 0 when 'sent' then 1 when 'delivered' then 2 when 'read' then 3 when 'played' then 4 when 'failed' then 5 else 0 end`;
+  const newRank = { pending: 0, sent: 1, delivered: 2, read: 3, played: 4, failed: 5 }[status] ?? 0;
+  await db
+    .updateTable('messages')
+    .set({ status, error_code: errorCode, updated_at: new Date() })
+    .where('wa_message_id', '=', waMessageId)
+    .where('direction', '=', 'outbound')
+    .where(rank, '<', newRank)
+    .execute();
+}
+
+/** A conversation's messages in the order the workflow handled them. */
+export async function listConversationMessages(db: Db, conversationId: string) {
+  return db
+    .selectFrom('messages')
+    .selectAll()
+    .where('conversation_id', '=', conversationId)
+    .orderBy('id')
+    .execute();
+}

@@ -1,0 +1,94 @@
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { Client, Connection } from '@temporalio/client';
+import { inject } from 'vitest';
+import { startApi, type RunningApi } from '../../api/main.js';
+import { loadConfig, type Config } from '../../core/config.js';
+import { silentLogger } from '../../core/logger.js';
+import type { Db } from '../../db/database.js';
+import { startWhatsAppSandbox } from '../../devstack/whatsapp-sandbox.js';
+import { startWorker, type RunningWorker } from '../../worker/main.js';
+import { signWebhook } from '../fixtures/whatsapp-webhooks.js';
+import { createTestDatabase } from './database.js';
+
+export const TEST_APP_SECRET = 'test-app-secret';
+export const TEST_VERIFY_TOKEN = 'test-verify-token';
+export const TEST_ACCESS_TOKEN = 'test-access-token';
+
+let cachedBundle: { code: string } | undefined;
+export async function workflowBundle() {
+  cachedBundle ??= { code: await readFile(inject('workflowBundlePath'), 'utf8') };
+  return cachedBundle;
+}
+
+export type TestParley = Awaited<ReturnType<typeof startTestParley>>;
+
+/**
+ * A whole Parley (API + worker, as `npm run dev` runs them) on the shared real Temporal and
+ * Postgres, with its own database, task queue and sandbox Graph API: tests drive it over HTTP
+ * exactly as Meta would.
+ */
+export async function startTestParley(opts: { env?: Record<string, string>; worker?: boolean } = {}) {
+  const { db, url: databaseUrl } = await createTestDatabase();
+  const sandbox = await startWhatsAppSandbox({ accessToken: TEST_ACCESS_TOKEN });
+  const config: Config = loadConfig({
+    NODE_ENV: 'test',
+    PORT: '0',
+    DATABASE_URL: databaseUrl,
+    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    TEMPORAL_TASK_QUEUE: `test-${randomUUID()}`,
+    WHATSAPP_APP_SECRET: TEST_APP_SECRET,
+    WHATSAPP_VERIFY_TOKEN: TEST_VERIFY_TOKEN,
+    WHATSAPP_ACCESS_TOKEN: TEST_ACCESS_TOKEN,
+    WHATSAPP_GRAPH_URL: sandbox.url,
+    ...opts.env,
+  });
+  let worker: RunningWorker | undefined;
+  if (opts.worker !== false)
+    worker = await startWorker(config, silentLogger, { workflowBundle: await workflowBundle() });
+  const api: RunningApi = await startApi(config, silentLogger);
+  const connection = await Connection.connect({ address: inject('temporalAddress') });
+  const client = new Client({ connection });
+
+  return {
+    config,
+    db: db as Db,
+    sandbox,
+    api,
+    client,
+    /** Posts a webhook body the way Meta does: raw JSON, signed with the app secret unless told otherwise. */
+    async postWebhook(body: unknown, o: { signature?: string | null; raw?: string } = {}) {
+      const raw = o.raw ?? JSON.stringify(body);
+      const headers: Record<string, string> = { 'content-type': 'application/json' };
+      const signature = o.signature === undefined ? signWebhook(raw, TEST_APP_SECRET) : o.signature;
+      if (signature !== null) headers['x-hub-signature-256'] = signature;
+      return fetch(`${api.url}/webhooks/whatsapp`, { method: 'POST', headers, body: raw });
+    },
+    async close() {
+      await api.close();
+      await worker?.shutdown();
+      await connection.close();
+      await sandbox.close();
+      await db.destroy();
+    },
+  };
+}
+
+/** Polls until `check` returns a value (not undefined) or the timeout passes. */
+export async function eventually<T>(
+  check: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 15_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (err) {
+      lastError = err;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`condition not met within ${timeoutMs} ms${lastError ? `: ${String(lastError)}` : ''}`);
+}

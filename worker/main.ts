@@ -1,0 +1,70 @@
+import { NativeConnection, type WorkflowBundle } from '@temporalio/worker';
+import { createActivities } from '../activities/index.js';
+import { createGraphClient } from '../activities/whatsapp/graph-client.js';
+import { loadConfig, type Config } from '../core/config.js';
+import { createLogger, type Logger } from '../core/logger.js';
+import { createDb } from '../db/database.js';
+import { migrateToLatest } from '../db/migrate.js';
+import { createParleyWorker } from './worker.js';
+
+export interface RunningWorker {
+  /** Settles when the worker has stopped (after `shutdown()` or a SIGINT/SIGTERM). */
+  done: Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+/**
+ * Wires config → clients → activities → Worker and starts polling. On SIGINT/SIGTERM the Temporal
+ * runtime shuts the worker down gracefully; then it closes its own clients.
+ */
+export async function startWorker(
+  config: Config,
+  logger: Logger,
+  opts: { workflowBundle?: WorkflowBundle } = {},
+): Promise<RunningWorker> {
+  if (!config.databaseUrl) throw new Error('DATABASE_URL is required to run the worker');
+  const db = createDb(config.databaseUrl);
+  await migrateToLatest(db);
+  const connection = await NativeConnection.connect({ address: config.temporal.address ?? 'localhost:7233' });
+  const worker = await createParleyWorker({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    workflowBundle: opts.workflowBundle,
+    activities: createActivities({
+      db,
+      graph: createGraphClient({
+        graphUrl: config.whatsapp.graphUrl,
+        apiVersion: config.whatsapp.apiVersion,
+        accessToken: config.whatsapp.accessToken,
+      }),
+    }),
+  });
+  logger.info('worker started', {
+    taskQueue: config.temporal.taskQueue,
+    namespace: config.temporal.namespace,
+  });
+  const done = worker.run().finally(async () => {
+    await connection.close();
+    await db.destroy();
+    logger.info('worker stopped');
+  });
+  return {
+    done,
+    async shutdown() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await done;
+    },
+  };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel, { service: 'parley-worker' });
+  startWorker(config, logger)
+    .then((worker) => worker.done)
+    .catch((err: unknown) => {
+      logger.error('worker failed', { err });
+      process.exit(1);
+    });
+}
