@@ -7,6 +7,7 @@ export default defineConfig({
     // child processes, not in vitest worker threads.
     pool: 'forks',
     globalSetup: ['test/support/global-setup.ts'],
+    setupFiles: ['test/support/quiet-runtime.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     reporters: ['default'],

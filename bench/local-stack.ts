@@ -1,0 +1,209 @@
+/**
+ * The real local stack for benchmarks, as `npm run dev` runs it but throwaway and quiet: a headless
+ * Temporal dev server on a fresh SQLite file, an embedded PostgreSQL cluster, the sandbox Graph API,
+ * then the Parley worker and API in this process. TEMPORAL_ADDRESS and DATABASE_URL, when set, are
+ * used instead of starting those two. Everything listens on 127.0.0.1 only.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundle } from '@temporalio/worker';
+import { startApi, type RunningApi } from '../api/main.js';
+import { loadConfig, type Config } from '../core/config.js';
+import { createLogger, type Logger, type LogLevel } from '../core/logger.js';
+import { startEmbeddedPostgres } from '../devstack/embedded-postgres.js';
+import { SANDBOX_DEFAULTS } from '../devstack/sandbox-defaults.js';
+import { startTemporalDevServer } from '../devstack/temporal-dev-server.js';
+import { startWhatsAppSandbox, type WhatsAppSandbox } from '../devstack/whatsapp-sandbox.js';
+import { startWorker, type RunningWorker } from '../worker/main.js';
+import { workflowsPath } from '../worker/worker.js';
+
+export interface LocalStackOptions {
+  /** Start the worker with the stack (default). With `false`, call `startWorker()` when wanted. */
+  worker?: boolean;
+  /** Level of Parley's own logs (stderr). Default `LOG_LEVEL` from the environment, else `warn`. */
+  logLevel?: LogLevel;
+  /** Extra configuration variables (as in the environment) for the worker and the API. */
+  env?: Record<string, string>;
+  /** Progress lines while starting ("Temporal dev server on …"); default silent. */
+  progress?: (line: string) => void;
+}
+
+export interface LocalStack {
+  config: Config;
+  /** Base URL of the API, `http://127.0.0.1:<port>`. */
+  apiUrl: string;
+  temporalAddress: string;
+  databaseUrl: string;
+  /** Which pieces came from the environment instead of being started here. */
+  external: { temporal: boolean; postgres: boolean };
+  sandbox: WhatsAppSandbox;
+  /** The app secret webhooks must be signed with. */
+  appSecret: string;
+  /** The business phone number id the sandbox stands for. */
+  phoneNumberId: string;
+  /** A Temporal client of the benchmark's own (not the API's), for probes and checks. */
+  client: Client;
+  /** The running worker, if any. */
+  readonly worker: RunningWorker | undefined;
+  /** Starts the worker (no-op if running); the workflow bundle is already built. */
+  startWorker(): Promise<RunningWorker>;
+  /** Stops everything this stack started, in reverse order; safe to call twice. */
+  stop(): Promise<void>;
+}
+
+export async function startLocalStack(opts: LocalStackOptions = {}): Promise<LocalStack> {
+  const progress = opts.progress ?? (() => {});
+  const logLevel = opts.logLevel ?? parseLogLevel(process.env.LOG_LEVEL) ?? 'warn';
+  installQuietTemporalRuntime(logLevel);
+  const logger = cappedLogger(logLevel, 30);
+
+  // Stop steps, most recent first; run on stop(), on a failed start and on Ctrl-C.
+  const stops: { name: string; fn: () => Promise<void> }[] = [];
+  const onStop = (name: string, fn: () => Promise<void>) => stops.unshift({ name, fn });
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      for (const step of stops) {
+        await step.fn().catch((err: unknown) => console.error(`bench: stopping ${step.name} failed:`, err));
+      }
+    })());
+  const onSignal = (signal: NodeJS.Signals) => {
+    console.error(`\nbench: ${signal}, stopping the local stack…`);
+    void stop().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  try {
+    const externalTemporal = process.env.TEMPORAL_ADDRESS || undefined;
+    const externalDatabase = process.env.DATABASE_URL || undefined;
+
+    const [temporalAddress, databaseUrl, bundle] = await Promise.all([
+      externalTemporal ??
+        (async () => {
+          const dir = await mkdtemp(join(tmpdir(), 'parley-bench-temporal-'));
+          onStop('Temporal data', () => rm(dir, { recursive: true, force: true }));
+          const temporal = await startTemporalDevServer({
+            headless: true,
+            dbFilename: join(dir, 'temporal.sqlite'),
+          });
+          onStop('Temporal dev server', temporal.stop);
+          progress(`Temporal dev server  ${temporal.address} (SQLite in ${dir})`);
+          return temporal.address;
+        })(),
+      externalDatabase ??
+        (async () => {
+          const postgres = await startEmbeddedPostgres();
+          onStop('PostgreSQL', postgres.stop);
+          progress(`PostgreSQL           ${postgres.url.replace(/:[^:@/]+@/, ':***@')} (embedded, throwaway)`);
+          return postgres.url;
+        })(),
+      bundleWorkflowCode({ workflowsPath: workflowsPath(), logger: quietBundlerLogger }),
+    ]);
+    if (externalTemporal) progress(`Temporal             ${temporalAddress} (from TEMPORAL_ADDRESS)`);
+    if (externalDatabase) progress('PostgreSQL           from DATABASE_URL');
+
+    const sandbox = await startWhatsAppSandbox({ accessToken: SANDBOX_DEFAULTS.WHATSAPP_ACCESS_TOKEN });
+    onStop('sandbox Graph API', sandbox.close);
+    progress(`Sandbox Graph API    ${sandbox.url}`);
+
+    const config = loadConfig({
+      NODE_ENV: 'development',
+      LOG_LEVEL: logLevel,
+      PORT: '0',
+      DATABASE_URL: databaseUrl,
+      TEMPORAL_ADDRESS: temporalAddress,
+      // A task queue of its own, so a shared Temporal's other workers never pick up bench workflows.
+      TEMPORAL_TASK_QUEUE: `parley-bench-${randomUUID().slice(0, 8)}`,
+      WHATSAPP_APP_SECRET: SANDBOX_DEFAULTS.WHATSAPP_APP_SECRET,
+      WHATSAPP_VERIFY_TOKEN: SANDBOX_DEFAULTS.WHATSAPP_VERIFY_TOKEN,
+      WHATSAPP_ACCESS_TOKEN: SANDBOX_DEFAULTS.WHATSAPP_ACCESS_TOKEN,
+      WHATSAPP_GRAPH_URL: sandbox.url,
+      ...opts.env,
+    });
+
+    const connection = await Connection.connect({ address: temporalAddress });
+    onStop('Temporal client', () => connection.close());
+    const client = new Client({ connection, namespace: config.temporal.namespace });
+
+    let worker: RunningWorker | undefined;
+    const startBenchWorker = async () => {
+      if (worker) return worker;
+      const started = await startWorker(config, logger.child({ service: 'parley-worker' }), {
+        workflowBundle: bundle satisfies WorkflowBundle,
+      });
+      worker = started;
+      onStop('worker', () => started.shutdown());
+      progress(`Worker               task queue ${config.temporal.taskQueue}`);
+      return started;
+    };
+    if (opts.worker !== false) await startBenchWorker();
+
+    const api: RunningApi = await startApi(config, logger.child({ service: 'parley-api' }));
+    onStop('API', api.close);
+    progress(`Parley API           ${api.url}`);
+
+    return {
+      config,
+      apiUrl: api.url,
+      temporalAddress,
+      databaseUrl,
+      external: { temporal: Boolean(externalTemporal), postgres: Boolean(externalDatabase) },
+      sandbox,
+      appSecret: config.whatsapp.appSecret,
+      phoneNumberId: SANDBOX_DEFAULTS.PHONE_NUMBER_ID,
+      client,
+      get worker() {
+        return worker;
+      },
+      startWorker: startBenchWorker,
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+function parseLogLevel(value: string | undefined): LogLevel | undefined {
+  return value === 'debug' || value === 'info' || value === 'warn' || value === 'error' ? value : undefined;
+}
+
+/**
+ * The Temporal SDK logs through its Runtime (INFO by default); keep it at our level. We also take
+ * over SIGINT/SIGTERM (see above), so the Runtime must not shut workers down on its own.
+ */
+function installQuietTemporalRuntime(level: LogLevel) {
+  try {
+    Runtime.install({
+      logger: new DefaultLogger(level === 'debug' ? 'DEBUG' : level === 'info' ? 'INFO' : 'WARN'),
+      shutdownSignals: [],
+    });
+  } catch {
+    // Already installed (a second stack in the same process): keep the first one's settings.
+  }
+}
+
+/** Parley's JSON logger on stderr, but at most `limit` lines, so a failing run does not bury the figures. */
+function cappedLogger(level: LogLevel, limit: number): Logger {
+  let written = 0;
+  return createLogger(level, {}, (line) => {
+    written += 1;
+    if (written <= limit) process.stderr.write(line + '\n');
+    else if (written === limit + 1) process.stderr.write(`bench: more than ${limit} log lines, muting\n`);
+  });
+}
+
+const quietBundlerLogger = {
+  trace: () => {},
+  debug: () => {},
+  info: () => {},
+  warn: (message: string) => console.warn(message),
+  error: (message: string) => console.error(message),
+  log: () => {},
+};

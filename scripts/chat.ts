@@ -1,0 +1,164 @@
+/**
+ * `npm run chat`: talk to Parley from the terminal as a WhatsApp customer. Each line is posted to the
+ * webhook as Meta would (signed text message); replies are read back from the sandbox Graph API.
+ * Flags (or env): --wa-id (CHAT_WA_ID), --name (CHAT_NAME), --phone-number-id. Commands: /tap <n>
+ * taps button n of the last buttons message, /quit leaves.
+ */
+import { randomBytes } from 'node:crypto';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { SANDBOX_DEFAULTS } from '../devstack/sandbox-defaults.js';
+import type { SandboxSentMessage } from '../devstack/whatsapp-sandbox.js';
+import {
+  buttonReplyMessage,
+  messageChangeValue,
+  signWebhook,
+  textMessage,
+  webhookBody,
+  type MetaMessage,
+} from '../test/fixtures/whatsapp-webhooks.js';
+
+const { values: flags } = parseArgs({
+  options: { 'wa-id': { type: 'string' }, name: { type: 'string' }, 'phone-number-id': { type: 'string' } },
+});
+const env = process.env;
+const waId = (flags['wa-id'] ?? env.CHAT_WA_ID ?? '15550009999').replace(/\D/g, '');
+const name = flags.name ?? env.CHAT_NAME ?? 'Terminal Customer';
+const phoneNumberId = flags['phone-number-id'] ?? SANDBOX_DEFAULTS.PHONE_NUMBER_ID;
+const appSecret = env.WHATSAPP_APP_SECRET ?? SANDBOX_DEFAULTS.WHATSAPP_APP_SECRET;
+const parleyUrl = env.PARLEY_URL ?? `http://localhost:${env.PORT ?? 3000}`;
+const sandboxUrl = env.SANDBOX_URL ?? `http://127.0.0.1:${SANDBOX_DEFAULTS.SANDBOX_PORT}`;
+const REPLY_WAIT_MS = 20_000;
+
+const tty = Boolean(process.stdin.isTTY);
+const rl = createInterface({ input: process.stdin, output: process.stdout, prompt: 'you> ' });
+let after = 0;
+let lastButtons: { messageId: string; buttons: { id: string; title: string }[] } | undefined;
+let sandboxDown = false;
+
+/** Prints above the prompt without clobbering what the user is typing. */
+function show(text: string): void {
+  if (tty) process.stdout.write('\r\x1b[K');
+  console.log(text);
+  if (tty) rl.prompt(true);
+}
+
+function unreachable(what: string, url: string, err: unknown): string {
+  const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
+  return `Cannot reach ${what} at ${url} (${cause}). Is \`npm run dev\` running?`;
+}
+
+function render(m: SandboxSentMessage): string {
+  if (m.text) return `parley> ${m.text.body}`;
+  if (m.template) return `parley> [template ${m.template.name} (${m.template.languageCode})]`;
+  const i = m.interactive as {
+    body?: { text?: string };
+    action?: { buttons?: { reply: { id: string; title: string } }[] };
+  };
+  if (m.type === 'interactive' && i) {
+    const buttons = (i.action?.buttons ?? []).map((b) => b.reply);
+    if (buttons.length) lastButtons = { messageId: m.messageId, buttons };
+    const choices = buttons.map((b, n) => `  [${n + 1}] ${b.title}`).join('\n');
+    return `parley> ${i.body?.text ?? '[interactive]'}${choices ? `\n${choices}\n(/tap <n> to choose)` : ''}`;
+  }
+  return `parley> [${m.type} message]`;
+}
+
+/** Fetches replies newer than `after`; prints them unless `quiet`. Returns how many arrived. */
+async function poll(quiet = false): Promise<number> {
+  const url = `${sandboxUrl}/sandbox/messages?to=${waId}&after=${after}`;
+  let messages: SandboxSentMessage[];
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(5_000) });
+    if (!res.ok) throw new Error(`HTTP ${res.status}: ${await res.text()}`);
+    ({ messages } = (await res.json()) as { messages: SandboxSentMessage[] });
+  } catch (err) {
+    if (!sandboxDown) show(unreachable('the sandbox', sandboxUrl, err));
+    sandboxDown = true;
+    return 0;
+  }
+  sandboxDown = false;
+  const fresh = messages.filter((m) => m.seq > after);
+  for (const m of fresh) {
+    after = Math.max(after, m.seq);
+    if (!quiet) show(render(m));
+  }
+  return fresh.length;
+}
+
+let polling: Promise<number> | undefined;
+const pollOnce = (): Promise<number> => (polling ??= poll().finally(() => (polling = undefined)));
+
+async function send(message: MetaMessage): Promise<boolean> {
+  const body = JSON.stringify(
+    webhookBody([
+      messageChangeValue(message, {
+        phoneNumberId,
+        displayPhoneNumber: SANDBOX_DEFAULTS.DISPLAY_PHONE_NUMBER,
+        contacts: [{ waId, name }],
+      }),
+    ]),
+  );
+  const url = `${parleyUrl}/webhooks/whatsapp`;
+  try {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-hub-signature-256': signWebhook(body, appSecret) },
+      body,
+      signal: AbortSignal.timeout(15_000),
+    });
+    if (res.ok) return true;
+    console.error(`Parley answered ${res.status}: ${await res.text()}`);
+  } catch (err) {
+    console.error(unreachable('Parley', url, err));
+  }
+  return false;
+}
+
+async function waitForReply(): Promise<void> {
+  const deadline = Date.now() + REPLY_WAIT_MS;
+  while (Date.now() < deadline) {
+    if ((await pollOnce()) > 0) return;
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  show('(no reply yet; it will show up here when it arrives)');
+}
+
+async function main(): Promise<void> {
+  await poll(true); // skip replies from earlier sessions
+  if (sandboxDown) process.exit(1);
+  console.log(`Chatting with Parley at ${parleyUrl} as +${waId} (${name}). /quit to leave.`);
+  const timer = setInterval(() => void pollOnce(), 1_000);
+  if (tty) rl.prompt();
+  for await (const raw of rl) {
+    const line = raw.trim();
+    if (line === '/quit') break;
+    if (!tty && line) console.log(`you> ${line}`);
+    const common = { id: `wamid.${randomBytes(24).toString('base64url')}`, from: waId };
+    const timestamp = Math.floor(Date.now() / 1000);
+    let message: MetaMessage | undefined;
+    const tap = /^\/tap\s+(\d+)$/.exec(line);
+    if (tap) {
+      const button = lastButtons?.buttons[Number(tap[1]) - 1];
+      if (button && lastButtons) {
+        message = buttonReplyMessage({
+          ...common,
+          timestamp,
+          contextId: lastButtons.messageId,
+          replyId: button.id,
+          title: button.title,
+        });
+      } else console.log('No such button.');
+    } else if (line.startsWith('/')) console.log('Commands: /tap <n>, /quit');
+    else if (line) message = textMessage({ ...common, timestamp, body: line });
+    if (message && (await send(message))) await waitForReply();
+    if (tty) rl.prompt();
+  }
+  clearInterval(timer);
+  rl.close();
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
