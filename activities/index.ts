@@ -1,4 +1,5 @@
 import type { Db } from '../db/database.js';
+import type { ConversationSettings } from '../workflows/definitions.js';
 import { createMessageLogActivities } from './message-log-activities.js';
 import { createWhatsAppActivities } from './whatsapp-activities.js';
 import type { GraphClient } from './whatsapp/graph-client.js';
@@ -6,6 +7,7 @@ import type { GraphClient } from './whatsapp/graph-client.js';
 export interface ActivityDeps {
   db: Db;
   graph: GraphClient;
+  conversationSettings: ConversationSettings;
 }
 
 /** Every activity the worker registers, built from real dependencies (or test ones). */
@@ -13,6 +15,13 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createMessageLogActivities(deps),
     ...createWhatsAppActivities(deps),
+    /**
+     * The worker's conversation settings, read by each workflow run through a local activity: a
+     * config change reaches running conversations at their next run, and replays stay deterministic.
+     */
+    async conversationSettings(): Promise<ConversationSettings> {
+      return deps.conversationSettings;
+    },
   };
 }
 

@@ -1,11 +1,30 @@
 import type { Db } from '../db/database.js';
 import { applyDeliveryStatus, insertMessage } from '../db/repositories/messages.js';
 import {
+  getConversation,
+  recordTransition,
   touchConversation,
   upsertConversation,
   type ConversationProjection,
 } from '../db/repositories/conversations.js';
-import type { DeliveryStatus, InboundContent, InboundMessage } from '../workflows/definitions.js';
+import { contentText, contentType } from '../workflows/content.js';
+import type { DeliveryStatus, InboundMessage } from '../workflows/definitions.js';
+
+export interface TransitionRecord {
+  from: string | null;
+  to: string;
+  by: string;
+  reason?: string;
+  key: string;
+  atMs: number;
+}
+
+export interface PreviousConversation {
+  summary: string;
+  displayName?: string;
+  language?: string;
+  customerTier?: string;
+}
 
 /** Message log and conversation projection in Postgres: what must be queryable across conversations. */
 export function createMessageLogActivities(deps: { db: Db }) {
@@ -35,38 +54,39 @@ export function createMessageLogActivities(deps: { db: Db }) {
       }
     },
 
-    async projectConversation(conversation: ConversationProjection): Promise<void> {
+    /** Writes the projection row, and the transition that caused it (once per transition key). */
+    async projectConversation(
+      conversation: ConversationProjection,
+      transition?: TransitionRecord,
+    ): Promise<void> {
       await upsertConversation(db, conversation);
+      if (transition) {
+        await recordTransition(db, {
+          conversationId: conversation.id,
+          from: transition.from,
+          to: transition.to,
+          by: transition.by,
+          reason: transition.reason,
+          key: transition.key,
+          at: new Date(transition.atMs),
+        });
+      }
+    },
+
+    /** What the customer's previous (closed) conversation left behind, to carry into a new one. */
+    async loadPreviousConversation(conversationId: string): Promise<PreviousConversation | null> {
+      const row = await getConversation(db, conversationId);
+      if (!row) return null;
+      return {
+        summary: row.summary,
+        displayName: row.display_name ?? undefined,
+        language: row.language ?? undefined,
+        customerTier: row.customer_tier ?? undefined,
+      };
     },
 
     async recordDeliveryStatus(status: DeliveryStatus): Promise<void> {
       await applyDeliveryStatus(db, status.messageId, status.status, status.errors[0]?.code ?? null);
     },
   };
-}
-
-function contentType(content: InboundContent): string {
-  return content.kind === 'media' ? content.mediaType : content.kind;
-}
-
-/** The human-readable part of a message, for the log and transcripts. */
-export function contentText(content: InboundContent): string | null {
-  switch (content.kind) {
-    case 'text':
-      return content.body;
-    case 'media':
-      return content.caption ?? null;
-    case 'reply':
-      return content.title;
-    case 'location':
-      return [content.name, content.address].filter(Boolean).join(', ') || null;
-    case 'order':
-      return content.text ?? null;
-    case 'system':
-      return content.body;
-    case 'reaction':
-      return content.emoji || null;
-    default:
-      return null;
-  }
 }

@@ -1,14 +1,18 @@
 import { Hono } from 'hono';
 import { requestId } from 'hono/request-id';
 import type { Logger } from '../core/logger.js';
+import type { Db } from '../db/database.js';
 import type { ConversationGateway } from './conversation-gateway.js';
 import { ApiError, errorBody } from './errors.js';
 import { createHealthRoutes, type ReadinessProbes } from './health-routes.js';
+import { createOperatorRoutes } from './operator-routes.js';
 import { createWhatsAppWebhookRoutes } from './whatsapp/webhook-routes.js';
 
 export interface AppDeps {
   whatsapp: { appSecret: string; verifyToken: string };
   conversations: ConversationGateway;
+  db: Db;
+  operatorApiToken: string | undefined;
   readiness: ReadinessProbes;
   logger: Logger;
 }
@@ -20,6 +24,10 @@ export function createApp(deps: AppDeps) {
 
   app.route('/', createHealthRoutes(deps.readiness));
   app.route('/webhooks/whatsapp', createWhatsAppWebhookRoutes(deps));
+  app.route(
+    '/api',
+    createOperatorRoutes({ token: deps.operatorApiToken, conversations: deps.conversations, db: deps.db }),
+  );
 
   app.notFound((c) => c.json(errorBody(c, 'not_found', `No route for ${c.req.method} ${c.req.path}`), 404));
   app.onError((err, c) => {

@@ -1,9 +1,13 @@
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
 import { maskPhone } from '../core/privacy.js';
+import { ApiError } from './errors.js';
 import {
+  conversationStateQuery,
   conversationWorkflowId,
   deliveryStatusSignal,
   inboundMessageSignal,
+  type ConversationView,
   type DeliveryStatus,
   type InboundMessage,
 } from '../workflows/definitions.js';
@@ -17,6 +21,10 @@ export interface ConversationGateway {
   deliverStatuses(statuses: DeliveryStatus[]): Promise<{ orphaned: number }>;
   /** Throws when Temporal cannot be reached (readiness probe). */
   ping(): Promise<void>;
+  /** The live state of a conversation (its workflow's query). */
+  getState(conversationId: string): Promise<ConversationView>;
+  /** Runs an operator/agent update; a validator's refusal becomes a 409 with its reason. */
+  command<Ret, Arg>(conversationId: string, update: UpdateDefinition<Ret, [Arg]>, arg: Arg): Promise<Ret>;
 }
 
 /**
@@ -84,5 +92,35 @@ export function createTemporalConversationGateway(deps: {
     async ping() {
       await withDeadline(() => client.workflowService.getSystemInfo({}));
     },
+
+    async getState(conversationId) {
+      try {
+        return await withDeadline(() =>
+          client.workflow.getHandle(conversationId).query(conversationStateQuery),
+        );
+      } catch (err) {
+        throw translate(err, conversationId);
+      }
+    },
+
+    async command(conversationId, update, arg) {
+      try {
+        return await withDeadline(() =>
+          client.workflow.getHandle(conversationId).executeUpdate(update, { args: [arg] }),
+        );
+      } catch (err) {
+        throw translate(err, conversationId);
+      }
+    },
   };
+}
+
+function translate(err: unknown, conversationId: string): unknown {
+  if (err instanceof WorkflowNotFoundError) {
+    return new ApiError(404, 'conversation_not_found', `No open conversation ${conversationId}`);
+  }
+  if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
+    return new ApiError(409, 'command_rejected', err.cause.message);
+  }
+  return err;
 }

@@ -27,6 +27,8 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
   const app = createApp({
     whatsapp: { appSecret: config.whatsapp.appSecret, verifyToken: config.whatsapp.verifyToken },
     conversations,
+    db,
+    operatorApiToken: config.operatorApiToken,
     readiness: {
       temporal: () => conversations.ping(),
       postgres: async () => {

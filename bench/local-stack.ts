@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundle } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
 import { startApi, type RunningApi } from '../api/main.js';
 import { loadConfig, type Config } from '../core/config.js';
 import { createLogger, type Logger, type LogLevel } from '../core/logger.js';
@@ -83,28 +83,34 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     const externalTemporal = process.env.TEMPORAL_ADDRESS || undefined;
     const externalDatabase = process.env.DATABASE_URL || undefined;
 
-    const [temporalAddress, databaseUrl, bundle] = await Promise.all([
-      externalTemporal ??
-        (async () => {
-          const dir = await mkdtemp(join(tmpdir(), 'parley-bench-temporal-'));
-          onStop('Temporal data', () => rm(dir, { recursive: true, force: true }));
-          const temporal = await startTemporalDevServer({
-            headless: true,
-            dbFilename: join(dir, 'temporal.sqlite'),
-          });
-          onStop('Temporal dev server', temporal.stop);
-          progress(`Temporal dev server  ${temporal.address} (SQLite in ${dir})`);
-          return temporal.address;
-        })(),
-      externalDatabase ??
-        (async () => {
-          const postgres = await startEmbeddedPostgres();
-          onStop('PostgreSQL', postgres.stop);
-          progress(`PostgreSQL           ${postgres.url.replace(/:[^:@/]+@/, ':***@')} (embedded, throwaway)`);
-          return postgres.url;
-        })(),
-      bundleWorkflowCode({ workflowsPath: workflowsPath(), logger: quietBundlerLogger }),
-    ]);
+    // allSettled, not all: on a failure, whatever else is still starting must register its stop step
+    // before we run them, or a half-started Temporal dev server would outlive us.
+    const [temporalAddress, databaseUrl, bundle] = settledOrThrow(
+      await Promise.allSettled([
+        externalTemporal ??
+          (async () => {
+            const dir = await mkdtemp(join(tmpdir(), 'parley-bench-temporal-'));
+            onStop('Temporal data', () => rm(dir, { recursive: true, force: true }));
+            const temporal = await startTemporalDevServer({
+              headless: true,
+              dbFilename: join(dir, 'temporal.sqlite'),
+            });
+            onStop('Temporal dev server', temporal.stop);
+            progress(`Temporal dev server  ${temporal.address} (SQLite in ${dir})`);
+            return temporal.address;
+          })(),
+        externalDatabase ??
+          (async () => {
+            const postgres = await startEmbeddedPostgres();
+            onStop('PostgreSQL', postgres.stop);
+            progress(
+              `PostgreSQL           ${postgres.url.replace(/:[^:@/]+@/, ':***@')} (embedded, throwaway)`,
+            );
+            return postgres.url;
+          })(),
+        bundleWorkflowCode({ workflowsPath: workflowsPath(), logger: quietBundlerLogger }),
+      ]),
+    );
     if (externalTemporal) progress(`Temporal             ${temporalAddress} (from TEMPORAL_ADDRESS)`);
     if (externalDatabase) progress('PostgreSQL           from DATABASE_URL');
 
@@ -135,7 +141,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     const startBenchWorker = async () => {
       if (worker) return worker;
       const started = await startWorker(config, logger.child({ service: 'parley-worker' }), {
-        workflowBundle: bundle satisfies WorkflowBundle,
+        workflowBundle: bundle,
       });
       worker = started;
       onStop('worker', () => started.shutdown());
@@ -168,6 +174,16 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     await stop();
     throw err;
   }
+}
+
+function settledOrThrow<T extends readonly unknown[]>(results: {
+  [K in keyof T]: PromiseSettledResult<T[K]>;
+}): T {
+  for (const r of results as readonly PromiseSettledResult<unknown>[])
+    if (r.status === 'rejected') throw r.reason;
+  return (results as readonly PromiseSettledResult<unknown>[]).map(
+    (r) => (r as PromiseFulfilledResult<unknown>).value,
+  ) as unknown as T;
 }
 
 function parseLogLevel(value: string | undefined): LogLevel | undefined {

@@ -49,22 +49,29 @@ export function perSecond(value: number, unit = 'req/s'): string {
 export type Row = [label: string, value: string | number, note?: string];
 
 /**
- * Prints a titled two- or three-column table, labels left-aligned and figures right-aligned:
+ * Prints a titled table of label, figure and note, labels left-aligned, figures right-aligned (or
+ * left-aligned with `align: 'left'`, for text):
  *
- *     ── Open loop ─────────────────
- *     requests          3000
- *     latency p99     12.3 ms   target ≤ 50 ms
+ *     ── Open loop ────────────────────────────
+ *       requests            3000
+ *       latency p99      12.3 ms   target ≤ 50 ms
  */
-export function printTable(title: string, rows: readonly Row[], out: (line: string) => void = console.log) {
+export function printTable(
+  title: string,
+  rows: readonly Row[],
+  opts: { align?: 'left' | 'right'; out?: (line: string) => void } = {},
+) {
+  const out = opts.out ?? console.log;
   const cells = rows.map(([label, value, note]) => [label, String(value), note ?? ''] as const);
   const labelWidth = Math.max(0, ...cells.map(([l]) => l.length));
   const valueWidth = Math.max(0, ...cells.map(([, v]) => v.length));
+  const pad = (v: string) => (opts.align === 'left' ? v.padEnd(valueWidth) : v.padStart(valueWidth));
   const lines = cells.map(([label, value, note]) =>
-    `  ${label.padEnd(labelWidth)}  ${value.padStart(valueWidth)}${note ? `   ${note}` : ''}`.trimEnd(),
+    `  ${label.padEnd(labelWidth)}  ${pad(value)}${note ? `   ${note}` : ''}`.trimEnd(),
   );
-  const width = Math.max(title.length + 4, ...lines.map((l) => l.length));
+  const width = Math.max(title.length + 10, ...lines.map((l) => l.length));
   out('');
-  out(`── ${title} ${'─'.repeat(Math.max(0, width - title.length - 4))}`);
+  out(`── ${title} ${'─'.repeat(width - title.length - 4)}`);
   for (const line of lines) out(line);
 }
 

@@ -1,9 +1,11 @@
 import { z } from 'zod';
+import type { ConversationSettings } from '../workflows/definitions.js';
 
 /**
  * The whole process configuration, parsed once from the environment at start. Anything below reads
  * this object, never `process.env`. Variable names are a public contract (README, Helm charts).
  */
+const HOUR = 60 * 60 * 1000;
 const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
 const optionalString = z.preprocess(emptyAsUndefined, z.string().optional());
 const optionalUrl = z.preprocess(emptyAsUndefined, z.url().optional());
@@ -47,6 +49,35 @@ const envSchema = z.object({
   QDRANT_API_KEY: optionalString,
 
   OPERATOR_API_TOKEN: optionalString,
+
+  CONVERSATION_DEBOUNCE_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).default(2_000)),
+  CONVERSATION_MAX_BATCH_WAIT_MS: z.preprocess(
+    emptyAsUndefined,
+    z.coerce.number().int().min(0).default(8_000),
+  ),
+  CONVERSATION_BOT_IDLE_RESOLVE_MS: z.preprocess(
+    emptyAsUndefined,
+    z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(2 * HOUR),
+  ),
+  CONVERSATION_RESOLVED_CLOSE_MS: z.preprocess(
+    emptyAsUndefined,
+    z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(24 * HOUR),
+  ),
+  CONVERSATION_MAX_HISTORY_EVENTS: z.preprocess(
+    emptyAsUndefined,
+    z.coerce.number().int().min(50).default(10_000),
+  ),
+  CONVERSATION_TRANSCRIPT_TURNS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(2).default(30)),
+  WHATSAPP_REENGAGEMENT_TEMPLATE: optionalString,
+  WHATSAPP_REENGAGEMENT_TEMPLATE_LANGUAGE: z.preprocess(emptyAsUndefined, z.string().default('en')),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -74,6 +105,7 @@ export interface Config {
   };
   qdrant: { url: string | undefined; apiKey: string | undefined };
   operatorApiToken: string | undefined;
+  conversation: ConversationSettings;
 }
 
 export class ConfigError extends Error {
@@ -115,5 +147,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     qdrant: { url: e.QDRANT_URL, apiKey: e.QDRANT_API_KEY },
     operatorApiToken: e.OPERATOR_API_TOKEN,
+    conversation: {
+      debounceMs: e.CONVERSATION_DEBOUNCE_MS,
+      maxBatchWaitMs: e.CONVERSATION_MAX_BATCH_WAIT_MS,
+      botIdleResolveMs: e.CONVERSATION_BOT_IDLE_RESOLVE_MS,
+      resolvedCloseMs: e.CONVERSATION_RESOLVED_CLOSE_MS,
+      maxHistoryEvents: e.CONVERSATION_MAX_HISTORY_EVENTS,
+      transcriptTurns: e.CONVERSATION_TRANSCRIPT_TURNS,
+      reengagementTemplate: e.WHATSAPP_REENGAGEMENT_TEMPLATE
+        ? { name: e.WHATSAPP_REENGAGEMENT_TEMPLATE, language: e.WHATSAPP_REENGAGEMENT_TEMPLATE_LANGUAGE }
+        : undefined,
+    },
   };
 }

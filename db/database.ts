@@ -1,11 +1,15 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import type { AgentsTable } from './tables/agents.js';
+import type { ConversationTransitionsTable } from './tables/conversation-transitions.js';
 import type { ConversationsTable } from './tables/conversations.js';
 import type { MessagesTable } from './tables/messages.js';
 
 export interface Database {
   conversations: ConversationsTable;
   messages: MessagesTable;
+  conversation_transitions: ConversationTransitionsTable;
+  agents: AgentsTable;
 }
 
 export type Db = Kysely<Database>;

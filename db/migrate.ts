@@ -1,5 +1,6 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import * as m20261125_messagesAndConversations from './migrations/2026-11-25T13-30-00_messages_and_conversations.js';
+import * as m20261125_projectionAndAgents from './migrations/2026-11-25T14-00-00_conversation_projection_and_agents.js';
 
 /**
  * Migrations listed explicitly (not read from disk) so they work the same from TypeScript sources,
@@ -7,6 +8,7 @@ import * as m20261125_messagesAndConversations from './migrations/2026-11-25T13-
  */
 const migrations: Record<string, Migration> = {
   '2026-11-25T13-30-00_messages_and_conversations': m20261125_messagesAndConversations,
+  '2026-11-25T14-00-00_conversation_projection_and_agents': m20261125_projectionAndAgents,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

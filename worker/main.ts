@@ -33,6 +33,7 @@ export async function startWorker(
     workflowBundle: opts.workflowBundle,
     activities: createActivities({
       db,
+      conversationSettings: config.conversation,
       graph: createGraphClient({
         graphUrl: config.whatsapp.graphUrl,
         apiVersion: config.whatsapp.apiVersion,

@@ -1,78 +1,634 @@
-import { condition, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
-import type { Activities } from '../activities/index.js';
 import {
+  ActivityFailure,
+  allHandlersFinished,
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  continueAsNew,
+  isCancellation,
+  log,
+  proxyActivities,
+  proxyLocalActivities,
+  setCurrentDetails,
+  setHandler,
+  sleep,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
+import type { TransitionRecord } from '../activities/message-log-activities.js';
+import { transcriptText } from './content.js';
+import {
+  acceptInbound,
+  appendTurn,
+  commandRefusal,
+  humanDuration,
+  initialState,
+  insideServiceWindow,
+  recordSendFailure,
+  toView,
+  type ConversationState,
+} from './conversation-state.js';
+import {
+  agentReplyUpdate,
+  assignAgentUpdate,
+  closeUpdate,
+  conversationStateQuery,
   deliveryStatusSignal,
+  handBackUpdate,
   inboundMessageSignal,
+  resolveUpdate,
+  type AgentReplyInput,
+  type AgentReplyResult,
+  type ConversationSettings,
+  type ConversationStatus,
   type DeliveryStatus,
   type InboundMessage,
+  type TranscriptTurn,
 } from './definitions.js';
+import { composeBotReply } from './bot-reply.js';
+import {
+  ParleyAssignedAgent,
+  ParleyBusinessNumber,
+  ParleyEscalated,
+  ParleyLastInboundAt,
+  ParleyStatus,
+} from './search-attributes.js';
 
 export interface ConversationInput {
   phoneNumberId: string;
   waId: string;
+  /** Present when this run continues an earlier one (continue-as-new). */
+  carried?: ConversationState;
+  /** Set when the customer wrote while the previous conversation was closing. */
+  reopened?: boolean;
 }
 
-const SEEN_IDS_LIMIT = 500;
+export interface ConversationOutcome {
+  closedBy: string;
+  reason?: string;
+}
+
+const QUERY_TURNS = 10;
 
 const whatsapp = proxyActivities<Activities>({
-  startToCloseTimeout: '15s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 8 },
+  startToCloseTimeout: '20s',
+  // Rate limits (130429, 131056) and Meta 5xx are retried with backoff; permanent Meta errors are
+  // non-retryable ApplicationFailures raised by the Graph client and come back as ActivityFailure.
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 10 },
 });
-const messageLog = proxyActivities<Activities>({
+const courtesy = proxyActivities<Activities>({
   startToCloseTimeout: '10s',
-  retry: { initialInterval: '500ms', maximumInterval: '10s' },
+  retry: { initialInterval: '1s', maximumAttempts: 3 },
 });
+const store = proxyActivities<Activities>({
+  startToCloseTimeout: '10s',
+  retry: { initialInterval: '500ms', maximumInterval: '30s' },
+});
+const local = proxyLocalActivities<Activities>({ startToCloseTimeout: '5s' });
 
 /**
- * One long-running workflow per WhatsApp customer chat. Signal handlers only enqueue; the main loop
- * works through the queue serially so replies keep the order of the messages they answer.
+ * One long-running workflow per WhatsApp customer chat (id `whatsapp:<phone_number_id>:<wa_id>`).
+ *
+ * Signal and update handlers only change state and enqueue; the main loop works serially, so
+ * replies keep the order of the messages they answer. Timers are named sleeps whose due times live
+ * in state, so they survive continue-as-new. Nothing a customer sends is dropped: the pending queue
+ * and the dedupe memory travel with the state.
  */
-export async function conversationWorkflow(input: ConversationInput): Promise<void> {
-  const conversationId = workflowInfo().workflowId;
-  const inbox: InboundMessage[] = [];
-  const statuses: DeliveryStatus[] = [];
-  const seenMessageIds: string[] = [];
-  let displayName: string | undefined;
+export async function conversationWorkflow(input: ConversationInput): Promise<ConversationOutcome> {
+  const info = workflowInfo();
+  const conversationId = info.workflowId;
+  const state: ConversationState = input.carried ?? initialState(input.phoneNumberId, input.waId);
 
-  setHandler(inboundMessageSignal, (message) => {
+  // Transient, per-run work queues (empty at every continue-as-new by construction).
+  const statuses: DeliveryStatus[] = [];
+  const firedTimers: string[] = [];
+  const agentReplies: { input: AgentReplyInput; result?: AgentReplyResult }[] = [];
+  const transitions: TransitionRecord[] = [];
+  let lastArrivalMs = 0;
+  let lastUpsertedAttributes = '';
+  let closedBy: ConversationOutcome | undefined;
+
+  // ---- timers ---------------------------------------------------------------------------------
+  const timerScopes = new Map<string, CancellationScope>();
+
+  function startTimer(name: string): void {
+    const timer = state.timers[name]!;
+    const scope = new CancellationScope();
+    timerScopes.set(name, scope);
+    scope
+      .run(() => sleep(Math.max(1, timer.dueAtMs - Date.now()), { summary: timer.summary }))
+      .then(() => {
+        if (timerScopes.get(name) !== scope) return;
+        timerScopes.delete(name);
+        delete state.timers[name];
+        firedTimers.push(name);
+      })
+      .catch((err: unknown) => {
+        if (!isCancellation(err)) throw err;
+      });
+  }
+
+  function armTimer(name: string, delayMs: number, summary: string): void {
+    cancelTimer(name);
+    state.timers[name] = { dueAtMs: Date.now() + delayMs, summary };
+    startTimer(name);
+  }
+
+  function cancelTimer(name: string): void {
+    timerScopes.get(name)?.cancel();
+    timerScopes.delete(name);
+    delete state.timers[name];
+  }
+
+  // ---- transitions ----------------------------------------------------------------------------
+  function transition(to: ConversationStatus, by: string, reason?: string): void {
+    const from = state.status;
+    if (from === to) return;
+    state.status = to;
+    state.transitionSeq += 1;
+    transitions.push({
+      from,
+      to,
+      by,
+      reason,
+      key: `${info.firstExecutionRunId}:${state.transitionSeq}`,
+      atMs: Date.now(),
+    });
+    if (to !== 'bot') cancelTimer('botIdleResolve');
+    if (to !== 'resolved') cancelTimer('resolvedClose');
+    if (to === 'awaiting_human') state.escalated = true;
+    if (to === 'bot' || to === 'resolved' || to === 'closed') state.assignedAgent = undefined;
+    if (to === 'closed') {
+      for (const name of Object.keys(state.timers)) cancelTimer(name);
+      closedBy = { closedBy: by, reason };
+    }
+  }
+
+  // ---- handlers (set before the first await) --------------------------------------------------
+  setHandler(inboundMessageSignal, (message: InboundMessage) => {
     // Meta delivers at least once and retries for days: drop what this conversation already has.
-    if (seenMessageIds.includes(message.id)) return;
-    seenMessageIds.push(message.id);
-    if (seenMessageIds.length > SEEN_IDS_LIMIT) seenMessageIds.shift();
-    inbox.push(message);
+    if (acceptInbound(state, message)) lastArrivalMs = Date.now();
   });
-  setHandler(deliveryStatusSignal, (status) => {
+  setHandler(deliveryStatusSignal, (status: DeliveryStatus) => {
     statuses.push(status);
   });
+  setHandler(conversationStateQuery, () => toView(state, conversationId, QUERY_TURNS));
+
+  const invalid = (message: string) =>
+    ApplicationFailure.create({ type: 'InvalidCommand', message, nonRetryable: true });
+  const requireText = (value: unknown, what: string, max: number) => {
+    if (typeof value !== 'string' || value.trim() === '') throw invalid(`${what} must not be empty`);
+    if (value.length > max) throw invalid(`${what} must be at most ${max} characters`);
+  };
+
+  setHandler(
+    assignAgentUpdate,
+    ({ agentId, agentName }) => {
+      state.assignedAgent = { id: agentId, name: agentName };
+      transition('human', agentId, 'agent assigned');
+      return toView(state, conversationId, QUERY_TURNS);
+    },
+    {
+      validator: ({ agentId }) => {
+        requireText(agentId, 'agentId', 100);
+        const refusal = commandRefusal(state, 'assign');
+        if (refusal) throw invalid(refusal);
+      },
+    },
+  );
+  setHandler(
+    agentReplyUpdate,
+    async (reply) => {
+      const item: { input: AgentReplyInput; result?: AgentReplyResult } = { input: reply };
+      agentReplies.push(item);
+      await condition(() => item.result !== undefined);
+      return item.result!;
+    },
+    {
+      validator: ({ agentId, text }) => {
+        requireText(text, 'text', 4096);
+        if (state.status !== 'human' || !state.assignedAgent)
+          throw invalid('no agent is assigned to this conversation');
+        if (state.assignedAgent.id !== agentId)
+          throw invalid(`agent ${agentId} is not assigned to this conversation`);
+      },
+    },
+  );
+  setHandler(
+    handBackUpdate,
+    ({ by, reason }) => {
+      transition('bot', by, reason ?? 'handed back to Parley');
+      return toView(state, conversationId, QUERY_TURNS);
+    },
+    { validator: (cmd) => validateOperator(cmd, 'handBack') },
+  );
+  setHandler(
+    resolveUpdate,
+    ({ by, reason }) => {
+      transition('resolved', by, reason ?? 'resolved');
+      return toView(state, conversationId, QUERY_TURNS);
+    },
+    { validator: (cmd) => validateOperator(cmd, 'resolve') },
+  );
+  setHandler(
+    closeUpdate,
+    ({ by, reason }) => {
+      transition('closed', by, reason ?? 'closed');
+      return toView(state, conversationId, QUERY_TURNS);
+    },
+    { validator: (cmd) => validateOperator(cmd, 'close') },
+  );
+
+  function validateOperator(cmd: { by: string }, command: 'handBack' | 'resolve' | 'close') {
+    requireText(cmd.by, 'by', 100);
+    const refusal = commandRefusal(state, command);
+    if (refusal) throw invalid(refusal);
+  }
+
+  // Re-arm the timers a previous run left due.
+  for (const name of Object.keys(state.timers)) startTimer(name);
+
+  // ---- run setup ------------------------------------------------------------------------------
+  const loadedSettings: ConversationSettings = await local.conversationSettings.executeWithOptions(
+    { summary: 'Load conversation settings' },
+    [],
+  );
+  const settings = () => loadedSettings;
+  if (!input.carried) {
+    const previous = await local.loadPreviousConversation.executeWithOptions(
+      { summary: 'Load the previous conversation summary' },
+      [conversationId],
+    );
+    if (previous) {
+      state.summary = previous.summary;
+      state.customer = { displayName: previous.displayName, tier: previous.customerTier };
+      state.language = previous.language;
+    }
+    transitions.push({
+      from: null,
+      to: state.status,
+      by: 'customer',
+      reason: previous ? 'new conversation (previous one closed)' : 'new conversation',
+      key: `${info.firstExecutionRunId}:0`,
+      atMs: Date.now(),
+    });
+    upsertSearchAttributes([{ key: ParleyBusinessNumber, value: state.phoneNumberId }]);
+  }
+  if (input.reopened) {
+    state.transitionSeq += 1;
+    transitions.push({
+      from: 'closed',
+      to: 'bot',
+      by: 'customer',
+      reason: 'customer wrote as the conversation closed',
+      key: `${info.firstExecutionRunId}:${state.transitionSeq}`,
+      atMs: Date.now(),
+    });
+  }
+  await project();
+
+  // ---- main loop ------------------------------------------------------------------------------
+  const hasWork = () =>
+    statuses.length > 0 ||
+    firedTimers.length > 0 ||
+    agentReplies.some((r) => !r.result) ||
+    transitions.length > 0 ||
+    state.pending.length > 0;
 
   for (;;) {
-    await condition(() => inbox.length > 0 || statuses.length > 0);
+    await condition(hasWork);
 
-    for (const status of statuses.splice(0)) {
-      await messageLog.recordDeliveryStatus(status);
+    for (const status of statuses.splice(0)) await handleStatus(status);
+    for (const reply of agentReplies.filter((r) => !r.result)) {
+      reply.result = await sendToCustomer(
+        reply.input.text,
+        `agent:${info.firstExecutionRunId}:${state.agentReplySeq++}`,
+        {
+          role: 'agent',
+          agentId: reply.input.agentId,
+        },
+      );
     }
+    agentReplies.splice(0, agentReplies.length, ...agentReplies.filter((r) => !r.result));
+    for (const name of firedTimers.splice(0)) handleTimer(name);
+    if (state.pending.length > 0 && state.status !== 'closed') await handleInbound();
+    armStatusTimers();
+    await project();
 
-    const batch = inbox.splice(0);
-    if (batch.length === 0) continue;
-    displayName = batch.findLast((m) => m.displayName)?.displayName ?? displayName;
-    await messageLog.recordInboundMessages(
-      {
-        id: conversationId,
+    if (state.status === 'closed') {
+      for (const reply of agentReplies)
+        reply.result ??= { delivered: false, reason: 'the conversation was closed' };
+      await condition(allHandlersFinished);
+      if (state.pending.length === 0) return closedBy ?? { closedBy: 'parley' };
+      // The customer wrote while we were closing: a new conversation starts, carrying the summary.
+      await continueAsNew<typeof conversationWorkflow>({
         phoneNumberId: input.phoneNumberId,
         waId: input.waId,
-        displayName,
-        status: 'bot',
+        carried: reopenedAfterClose(state),
+        reopened: true,
+      });
+    }
+    if (shouldContinueAsNew()) {
+      // Only at an idle point: an agent reply arriving now is served first, by the next iteration.
+      await condition(() => allHandlersFinished() || hasWork());
+      if (!hasWork()) {
+        state.continuedAsNewCount += 1;
+        log.info('continuing as new', { historyLength: workflowInfo().historyLength });
+        await continueAsNew<typeof conversationWorkflow>({
+          phoneNumberId: input.phoneNumberId,
+          waId: input.waId,
+          carried: state,
+        });
+      }
+    }
+  }
+
+  // ---- steps ----------------------------------------------------------------------------------
+  function shouldContinueAsNew(): boolean {
+    const now = workflowInfo();
+    const idle =
+      state.pending.length === 0 &&
+      statuses.length === 0 &&
+      firedTimers.length === 0 &&
+      agentReplies.length === 0;
+    return idle && (now.continueAsNewSuggested || now.historyLength >= settings().maxHistoryEvents);
+  }
+
+  async function handleInbound(): Promise<void> {
+    if (state.status === 'resolved') transition('bot', 'customer', 'customer wrote again');
+    if (state.status === 'bot') await waitForBurstToEnd();
+    const batch = state.pending.splice(0);
+    if (batch.length === 0) return;
+    const now = Date.now();
+    // The window runs from the customer's message; Meta may deliver late, so never from our receipt.
+    state.lastInboundAtMs = Math.min(now, Math.max(...batch.map((m) => m.timestampMs)));
+    state.windowClosedByMeta = false;
+    state.unreachable = false;
+    state.customer.displayName =
+      batch.findLast((m) => m.displayName)?.displayName ?? state.customer.displayName;
+    upsertSearchAttributes([{ key: ParleyLastInboundAt, value: new Date(state.lastInboundAtMs) }]);
+    appendTurn(
+      state,
+      {
+        role: 'customer',
+        text: batch.map((m) => transcriptText(m.content)).join('\n'),
+        atMs: now,
+        messageIds: batch.map((m) => m.id),
       },
-      batch,
+      settings().transcriptTurns,
+    );
+    await store.recordInboundMessages.executeWithOptions(
+      { summary: `Log ${batch.length} inbound message(s)` },
+      [projection(), batch],
     );
     const last = batch[batch.length - 1]!;
-    await whatsapp.markReadWithTyping(input.phoneNumberId, last.id);
-    await whatsapp.sendText({
-      conversationId,
-      phoneNumberId: input.phoneNumberId,
-      to: input.waId,
-      body: 'Thanks for your message! We have received it and will get back to you shortly.',
-      idempotencyKey: `reply:${last.id}`,
+    const botAnswers = state.status === 'bot';
+    await bestEffort('mark read', () =>
+      courtesy.markRead.executeWithOptions(
+        { summary: botAnswers ? 'Mark read + typing indicator' : 'Mark read' },
+        [state.phoneNumberId, last.id, botAnswers],
+      ),
+    );
+    if (!botAnswers) return; // a person owns the conversation: they answer, not Parley.
+
+    const reply = composeBotReply({ batch, state });
+    // An agent may have taken over while this turn ran: then Parley stays quiet.
+    if (state.status !== 'bot') return;
+    await sendToCustomer(reply, `reply:${last.id}`, { role: 'bot' });
+    armTimer(
+      'botIdleResolve',
+      settings().botIdleResolveMs,
+      `Resolve if the customer stays quiet for ${humanDuration(settings().botIdleResolveMs)}`,
+    );
+  }
+
+  /** Customers send bursts ("hi" / "my order" / "is late"): answer them as one turn. */
+  async function waitForBurstToEnd(): Promise<void> {
+    const { debounceMs, maxBatchWaitMs } = settings();
+    if (debounceMs <= 0) return;
+    const firstArrival = Date.now();
+    for (;;) {
+      const quietLeft = lastArrivalMs + debounceMs - Date.now();
+      const capLeft = firstArrival + maxBatchWaitMs - Date.now();
+      const wait = Math.min(quietLeft, capLeft);
+      if (wait <= 0) return;
+      const seen = state.pending.length;
+      await condition(() => state.pending.length > seen || state.status !== 'bot', wait, {
+        summary: `Wait ${humanDuration(debounceMs)} for more messages`,
+      });
+      if (state.status !== 'bot') return;
+    }
+  }
+
+  /** Timers that belong to a status (armed here, in the loop, where settings are known). */
+  function armStatusTimers(): void {
+    const { resolvedCloseMs } = settings();
+    if (state.status === 'resolved' && !state.timers.resolvedClose) {
+      armTimer('resolvedClose', resolvedCloseMs, `Close if quiet for ${humanDuration(resolvedCloseMs)}`);
+    }
+  }
+
+  function handleTimer(name: string): void {
+    if (name === 'botIdleResolve' && state.status === 'bot')
+      transition('resolved', 'parley', 'customer went quiet');
+    else if (name === 'resolvedClose' && state.status === 'resolved')
+      transition('closed', 'parley', 'inactive after resolution');
+  }
+
+  async function handleStatus(status: DeliveryStatus): Promise<void> {
+    await store.recordDeliveryStatus.executeWithOptions({ summary: `Delivery status: ${status.status}` }, [
+      status,
+    ]);
+    if (status.status !== 'failed') return;
+    const error = status.errors[0];
+    recordSendFailure(state, {
+      atMs: Date.now(),
+      what: `message ${status.messageId}`,
+      reason: 'DeliveryFailed',
+      code: error?.code,
+      message: error?.title,
     });
+    if (error?.code === 131026) state.unreachable = true;
+    if (error?.code === 131047) {
+      state.windowClosedByMeta = true;
+      await sendOutsideWindow(`reengage:${status.messageId}`);
+    }
+  }
+
+  /**
+   * The one send path for Parley's and agents' messages. Never throws: a message that cannot be
+   * sent is recorded (the state query shows why) and the conversation carries on.
+   */
+  async function sendToCustomer(
+    text: string,
+    idempotencyKey: string,
+    who: { role: 'bot' | 'agent'; agentId?: string },
+  ): Promise<AgentReplyResult> {
+    if (state.unreachable) {
+      recordSendFailure(state, { atMs: Date.now(), what: who.role, reason: 'CustomerUnreachable' });
+      return { delivered: false, reason: 'the customer is unreachable on WhatsApp (131026)' };
+    }
+    if (!insideServiceWindow(state, Date.now())) return sendOutsideWindow(idempotencyKey);
+    try {
+      const sent = await whatsapp.sendText.executeWithOptions(
+        { summary: who.role === 'agent' ? `Send agent reply (${who.agentId})` : 'Send reply' },
+        [{ conversationId, phoneNumberId: state.phoneNumberId, to: state.waId, body: text, idempotencyKey }],
+      );
+      const turn: TranscriptTurn = { role: who.role, text, atMs: Date.now(), messageIds: [sent.messageId] };
+      if (who.agentId) turn.agentId = who.agentId;
+      appendTurn(state, turn, settings().transcriptTurns);
+      return { delivered: true, messageId: sent.messageId };
+    } catch (err) {
+      const failure = describeFailure(err);
+      recordSendFailure(state, { atMs: Date.now(), what: who.role, ...failure });
+      if (failure.reason === 'WhatsAppOutsideWindow') {
+        state.windowClosedByMeta = true;
+        return sendOutsideWindow(idempotencyKey);
+      }
+      if (failure.reason === 'WhatsAppUndeliverable') state.unreachable = true;
+      return { delivered: false, reason: `${failure.reason}${failure.code ? ` (${failure.code})` : ''}` };
+    }
+  }
+
+  /** Outside the 24-hour window only an approved template may go out; without one we say why. */
+  async function sendOutsideWindow(idempotencyKey: string): Promise<AgentReplyResult> {
+    const template = settings().reengagementTemplate;
+    if (!template) {
+      recordSendFailure(state, {
+        atMs: Date.now(),
+        what: 'send',
+        reason: 'OutsideServiceWindow',
+        message: 'the 24-hour window is closed and no re-engagement template is configured',
+      });
+      return {
+        delivered: false,
+        reason: 'outside the 24-hour window and no approved template is configured',
+      };
+    }
+    try {
+      const sent = await whatsapp.sendTemplate.executeWithOptions(
+        { summary: `Send template ${template.name}` },
+        [
+          {
+            conversationId,
+            phoneNumberId: state.phoneNumberId,
+            to: state.waId,
+            template,
+            idempotencyKey: `${idempotencyKey}:template`,
+          },
+        ],
+      );
+      appendTurn(
+        state,
+        {
+          role: 'system',
+          text: `[template ${template.name} sent: 24-hour window closed]`,
+          atMs: Date.now(),
+          messageIds: [sent.messageId],
+        },
+        settings().transcriptTurns,
+      );
+      return {
+        delivered: true,
+        messageId: sent.messageId,
+        reason: `outside the 24-hour window: sent template ${template.name}`,
+      };
+    } catch (err) {
+      const failure = describeFailure(err);
+      recordSendFailure(state, { atMs: Date.now(), what: 'template', ...failure });
+      return { delivered: false, reason: failure.reason };
+    }
+  }
+
+  /** Writes the projection (and any transitions) and refreshes what the Web UI shows. */
+  async function project(): Promise<void> {
+    const pending = transitions.splice(0);
+    // Each upsert is a history event: only write when something a supervisor filters on changed.
+    const attributes = JSON.stringify([state.status, state.escalated, state.assignedAgent?.id]);
+    if (attributes !== lastUpsertedAttributes) {
+      lastUpsertedAttributes = attributes;
+      upsertSearchAttributes([
+        { key: ParleyStatus, value: state.status },
+        { key: ParleyEscalated, value: state.escalated },
+        { key: ParleyAssignedAgent, value: state.assignedAgent?.id ?? null },
+      ]);
+    }
+    setCurrentDetails(currentDetails());
+    if (pending.length === 0) return;
+    for (const t of pending) {
+      await store.projectConversation.executeWithOptions({ summary: `Status ${t.from ?? 'new'} → ${t.to}` }, [
+        projection(),
+        t,
+      ]);
+    }
+  }
+
+  function projection() {
+    return {
+      id: conversationId,
+      phoneNumberId: state.phoneNumberId,
+      waId: state.waId,
+      displayName: state.customer.displayName,
+      status: state.status,
+      assignedAgentId: state.assignedAgent?.id,
+      language: state.language,
+      customerTier: state.customer.tier,
+      escalated: state.escalated,
+      summary: state.summary,
+    };
+  }
+
+  function currentDetails(): string {
+    const timers = Object.values(state.timers).map(
+      (t) => `- ${t.summary} (due ${new Date(t.dueAtMs).toISOString()})`,
+    );
+    return [
+      `**Status:** ${state.status}${state.assignedAgent ? ` — agent ${state.assignedAgent.id}` : ''}`,
+      `**Customer:** ${state.customer.displayName ?? 'unknown'}${state.customer.tier ? ` (${state.customer.tier})` : ''}`,
+      state.language ? `**Language:** ${state.language}` : '',
+      state.unreachable ? '**Customer unreachable on WhatsApp**' : '',
+      timers.length ? `**Timers:**\n${timers.join('\n')}` : '',
+    ]
+      .filter(Boolean)
+      .join('\n');
+  }
+}
+
+/** The state a new conversation starts from when the customer writes right after a close. */
+function reopenedAfterClose(closed: ConversationState): ConversationState {
+  const fresh = initialState(closed.phoneNumberId, closed.waId);
+  return {
+    ...fresh,
+    customer: closed.customer,
+    language: closed.language,
+    summary: closed.summary,
+    seenMessageIds: closed.seenMessageIds,
+    pending: closed.pending,
+    lastInboundAtMs: closed.lastInboundAtMs,
+    transitionSeq: closed.transitionSeq,
+    agentReplySeq: closed.agentReplySeq,
+  };
+}
+
+function describeFailure(err: unknown): { reason: string; code?: number; message?: string } {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  if (cause instanceof ApplicationFailure) {
+    const detail = cause.details?.[0] as { code?: number; message?: string; title?: string } | undefined;
+    return {
+      reason: cause.type ?? 'ApplicationFailure',
+      code: detail?.code,
+      message: detail?.title ?? cause.message,
+    };
+  }
+  return { reason: 'Unknown', message: err instanceof Error ? err.message : String(err) };
+}
+
+/** Read receipts and typing indicators are courtesy: their failure must not stop the turn. */
+async function bestEffort(what: string, fn: () => Promise<unknown>): Promise<void> {
+  try {
+    await fn();
+  } catch (err) {
+    log.warn(`${what} failed; continuing`, { reason: describeFailure(err).reason });
   }
 }

@@ -3,7 +3,7 @@
  * what crosses a signal, and the signal definitions themselves. Plain JSON only, so it survives
  * history serialisation and continue-as-new unchanged.
  */
-import { defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 
 export type MediaType = 'image' | 'audio' | 'video' | 'document' | 'sticker';
 
@@ -82,4 +82,99 @@ export const deliveryStatusSignal = defineSignal<[DeliveryStatus]>('deliveryStat
 /** One workflow per customer chat with one business number. */
 export function conversationWorkflowId(phoneNumberId: string, waId: string): string {
   return `whatsapp:${phoneNumberId}:${waId}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Conversation state as operators see it, and the operator/agent commands.
+
+export type ConversationStatus = 'bot' | 'awaiting_human' | 'human' | 'resolved' | 'closed';
+
+export interface TranscriptTurn {
+  role: 'customer' | 'bot' | 'agent' | 'system';
+  text: string;
+  atMs: number;
+  /** WhatsApp ids of the inbound messages this turn covers, or of the message sent. */
+  messageIds?: string[];
+  agentId?: string;
+}
+
+export interface PendingTimerView {
+  name: string;
+  summary: string;
+  dueAt: string;
+}
+
+export interface SendFailure {
+  atMs: number;
+  what: string;
+  /** WhatsAppOutsideWindow, WhatsAppUndeliverable, … (the ApplicationFailure type). */
+  reason: string;
+  code?: number;
+  message?: string;
+}
+
+/** What the `conversationState` query returns: everything a supervisor needs at a glance. */
+export interface ConversationView {
+  conversationId: string;
+  status: ConversationStatus;
+  assignedAgent?: { id: string; name?: string };
+  customer: { displayName?: string; maskedNumber: string; tier?: string };
+  language?: string;
+  sentiment?: { label: string; score: number };
+  intent?: string;
+  escalated: boolean;
+  unreachable: boolean;
+  summary: string;
+  lastTurns: TranscriptTurn[];
+  /** The 24-hour customer-service window: free-form messages only before this instant. */
+  windowExpiresAt?: string;
+  pendingTimers: PendingTimerView[];
+  queuedMessages: number;
+  recentSendFailures: SendFailure[];
+  continuedAsNewCount: number;
+}
+
+export interface AssignAgentInput {
+  agentId: string;
+  agentName?: string;
+}
+export interface AgentReplyInput {
+  agentId: string;
+  text: string;
+}
+export interface OperatorInput {
+  /** Who asked: an agent id, `operator`, `parley` … kept in the transcript and the audit. */
+  by: string;
+  reason?: string;
+}
+export interface AgentReplyResult {
+  delivered: boolean;
+  messageId?: string;
+  /** Why it was not delivered (outside the 24-hour window without a template, unreachable, …). */
+  reason?: string;
+}
+
+export const assignAgentUpdate = defineUpdate<ConversationView, [AssignAgentInput]>('assignAgent');
+export const agentReplyUpdate = defineUpdate<AgentReplyResult, [AgentReplyInput]>('agentReply');
+export const handBackUpdate = defineUpdate<ConversationView, [OperatorInput]>('handBack');
+export const resolveUpdate = defineUpdate<ConversationView, [OperatorInput]>('resolve');
+export const closeUpdate = defineUpdate<ConversationView, [OperatorInput]>('close');
+export const conversationStateQuery = defineQuery<ConversationView>('conversationState');
+
+/** Tunables of the conversation loop, read by the worker from its config at the start of each run. */
+export interface ConversationSettings {
+  /** Quiet time after the last message before a burst is answered as one turn. */
+  debounceMs: number;
+  /** A burst is answered at the latest this long after its first message. */
+  maxBatchWaitMs: number;
+  /** A bot conversation whose customer stops answering resolves after this long. */
+  botIdleResolveMs: number;
+  /** A resolved conversation closes after this long without a new message. */
+  resolvedCloseMs: number;
+  /** Continue-as-new once the run's history passes this many events (Temporal may suggest earlier). */
+  maxHistoryEvents: number;
+  /** Transcript turns kept in workflow state (older ones live in Postgres and the rolling summary). */
+  transcriptTurns: number;
+  /** Approved template used when the 24-hour window has closed; none configured → skip and record. */
+  reengagementTemplate?: { name: string; language: string };
 }

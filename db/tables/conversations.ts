@@ -13,4 +13,12 @@ export interface ConversationsTable {
   last_inbound_at: Date | null;
   last_outbound_at: Date | null;
   message_count: Generated<number>;
+  assigned_agent_id: string | null;
+  language: string | null;
+  customer_tier: string | null;
+  escalated: Generated<boolean>;
+  /** The rolling summary, carried into the customer's next conversation. */
+  summary: Generated<string>;
+  resolved_at: Date | null;
+  closed_at: Date | null;
 }

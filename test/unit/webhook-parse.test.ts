@@ -37,6 +37,7 @@ describe('parseWebhook: message types', () => {
       from: WA_ID,
       body: 'Where is my order?',
       contextId: 'wamid.OUT1',
+      timestamp: hooks.DEFAULT_TIMESTAMP,
     });
     const { messages, statuses, ignored, unknown } = parsedOk(
       hooks.messageWebhook(msg, { phoneNumberId: PHONE_NUMBER_ID, name: 'Ana' }),

@@ -1,0 +1,109 @@
+import { Hono } from 'hono';
+import { bearerAuth } from 'hono/bearer-auth';
+import { z } from 'zod';
+import type { Db } from '../db/database.js';
+import { findActiveAgent, upsertAgent } from '../db/repositories/agents.js';
+import {
+  agentReplyUpdate,
+  assignAgentUpdate,
+  closeUpdate,
+  handBackUpdate,
+  resolveUpdate,
+} from '../workflows/definitions.js';
+import type { ConversationGateway } from './conversation-gateway.js';
+import { ApiError, errorBody } from './errors.js';
+
+const agentIdSchema = z.string().trim().min(1).max(100);
+const schemas = {
+  agent: z.object({
+    id: agentIdSchema,
+    name: z.string().trim().min(1).max(200),
+    email: z.email().optional(),
+  }),
+  assign: z.object({ agentId: agentIdSchema }),
+  reply: z.object({ agentId: agentIdSchema, text: z.string().max(4096) }),
+  operator: z.object({
+    by: z.string().trim().min(1).max(100).default('operator'),
+    reason: z.string().max(500).optional(),
+  }),
+};
+
+/**
+ * Operator and agent endpoints over the conversation workflows: read state, assign, reply, hand
+ * back, resolve, close. Bearer-token protected; without OPERATOR_API_TOKEN they are switched off.
+ * Shape problems are 400s here; state rules ("no agent assigned", "already closed") are the
+ * workflow's update validators, which refuse before anything enters history (409).
+ */
+export function createOperatorRoutes(deps: {
+  token: string | undefined;
+  conversations: ConversationGateway;
+  db: Db;
+}) {
+  const { conversations, db } = deps;
+  const app = new Hono();
+  if (!deps.token) {
+    app.all('*', (c) =>
+      c.json(errorBody(c, 'operator_api_disabled', 'Set OPERATOR_API_TOKEN to enable the operator API'), 503),
+    );
+    return app;
+  }
+  app.use(
+    '*',
+    bearerAuth({
+      token: deps.token,
+      noAuthenticationHeaderMessage: (c) => errorBody(c, 'unauthorized', 'Bearer token required'),
+      invalidAuthenticationHeaderMessage: (c) =>
+        errorBody(c, 'unauthorized', 'Malformed Authorization header'),
+      invalidTokenMessage: (c) => errorBody(c, 'unauthorized', 'Invalid bearer token'),
+    }),
+  );
+
+  const body = async <S extends z.ZodType>(req: Request, schema: S): Promise<z.infer<S>> => {
+    let json: unknown;
+    try {
+      json = await req.json();
+    } catch {
+      json = {};
+    }
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) {
+      const problems = parsed.error.issues
+        .map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`)
+        .join('; ');
+      throw new ApiError(400, 'invalid_request', problems);
+    }
+    return parsed.data;
+  };
+
+  app.post('/agents', async (c) => {
+    const agent = await body(c.req.raw, schemas.agent);
+    await upsertAgent(db, agent);
+    return c.json({ agent }, 201);
+  });
+
+  app.get('/conversations/:id', async (c) => c.json(await conversations.getState(c.req.param('id'))));
+
+  app.post('/conversations/:id/assign', async (c) => {
+    const { agentId } = await body(c.req.raw, schemas.assign);
+    const agent = await findActiveAgent(db, agentId);
+    if (!agent) throw new ApiError(422, 'unknown_agent', `Unknown or inactive agent ${agentId}`);
+    return c.json(
+      await conversations.command(c.req.param('id'), assignAgentUpdate, { agentId, agentName: agent.name }),
+    );
+  });
+
+  app.post('/conversations/:id/reply', async (c) => {
+    const reply = await body(c.req.raw, schemas.reply);
+    return c.json(await conversations.command(c.req.param('id'), agentReplyUpdate, reply));
+  });
+
+  const operatorCommand = (path: string, update: typeof handBackUpdate) =>
+    app.post(`/conversations/:id/${path}`, async (c) => {
+      const cmd = await body(c.req.raw, schemas.operator);
+      return c.json(await conversations.command(c.req.param('id'), update, cmd));
+    });
+  operatorCommand('hand-back', handBackUpdate);
+  operatorCommand('resolve', resolveUpdate);
+  operatorCommand('close', closeUpdate);
+  return app;
+}

@@ -1,0 +1,59 @@
+/**
+ * `npm run bench <name> [-- options]`: runs one benchmark against the real local stack and prints its
+ * figures. Exit code: 0 when the benchmark ran, 1 when it failed (or, with --strict, missed its
+ * target), 2 on a wrong name or option.
+ */
+interface Benchmark {
+  run(args: string[]): Promise<number>;
+}
+
+/** Loaded on demand, so one benchmark's imports never slow another down. */
+const benchmarks: Record<string, { description: string; load: () => Promise<Benchmark> }> = {
+  webhook: {
+    description: 'signed webhooks at the API: acknowledgement latency p50/p99 and throughput',
+    load: () => import('./webhook.js'),
+  },
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(benchmarks).map((n) => n.length));
+  return [
+    'usage: npm run bench <name> [-- options]     (npm run bench <name> -- --help for its options)',
+    '',
+    'benchmarks:',
+    ...Object.entries(benchmarks).map(([name, b]) => `  ${name.padEnd(width)}  ${b.description}`),
+  ].join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...args] = argv;
+  if (name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage());
+    return 0;
+  }
+  const entry = name ? benchmarks[name] : undefined;
+  if (!entry) {
+    console.error(`${name ? `unknown benchmark "${name}"` : 'no benchmark given'}\n\n${usage()}`);
+    return 2;
+  }
+  const benchmark = await entry.load();
+  try {
+    return await benchmark.run(args);
+  } catch (err) {
+    // Option errors (node:util parseArgs or our own checks) are usage errors, not failed runs.
+    const code = (err as { code?: string }).code;
+    if ((err as Error).name === 'UsageError' || code?.startsWith('ERR_PARSE_ARGS')) {
+      console.error(`bench ${name}: ${(err as Error).message}\n(npm run bench ${name} -- --help)`);
+      return 2;
+    }
+    throw err;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error('bench failed:', err);
+    process.exit(1);
+  },
+);
