@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import type { Logger } from '../core/logger.js';
 import type { Db } from '../db/database.js';
@@ -32,6 +33,8 @@ export function createApp(deps: AppDeps) {
   app.notFound((c) => c.json(errorBody(c, 'not_found', `No route for ${c.req.method} ${c.req.path}`), 404));
   app.onError((err, c) => {
     if (err instanceof ApiError) return c.json(errorBody(c, err.code, err.message), err.status);
+    // Hono's own middleware (bearer auth, body limit) throws these with a ready response.
+    if (err instanceof HTTPException) return err.getResponse();
     deps.logger.error('unhandled API error', { err, path: c.req.path, requestId: c.get('requestId') });
     return c.json(errorBody(c, 'internal', 'Internal error'), 500);
   });

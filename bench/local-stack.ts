@@ -4,10 +4,12 @@
  * then the Parley worker and API in this process. TEMPORAL_ADDRESS and DATABASE_URL, when set, are
  * used instead of starting those two. Everything listens on 127.0.0.1 only.
  */
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
 import { startApi, type RunningApi } from '../api/main.js';
@@ -15,14 +17,23 @@ import { loadConfig, type Config } from '../core/config.js';
 import { createLogger, type Logger, type LogLevel } from '../core/logger.js';
 import { startEmbeddedPostgres } from '../devstack/embedded-postgres.js';
 import { SANDBOX_DEFAULTS } from '../devstack/sandbox-defaults.js';
-import { startTemporalDevServer } from '../devstack/temporal-dev-server.js';
+import { startTemporalDevServer, stopProcess } from '../devstack/temporal-dev-server.js';
 import { startWhatsAppSandbox, type WhatsAppSandbox } from '../devstack/whatsapp-sandbox.js';
-import { startWorker, type RunningWorker } from '../worker/main.js';
+import { startWorker } from '../worker/main.js';
 import { workflowsPath } from '../worker/worker.js';
 
+/**
+ * Where the worker runs: `in-process` (default, as the tests and `npm run dev` run it), `child-process`
+ * (its own Node process, as deployed), or `deferred` (not started until `startWorker()`).
+ */
+export type WorkerPlacement = 'in-process' | 'child-process' | 'deferred';
+
 export interface LocalStackOptions {
-  /** Start the worker with the stack (default). With `false`, call `startWorker()` when wanted. */
-  worker?: boolean;
+  worker?: WorkerPlacement;
+  /** Where `startWorker()` puts a deferred worker. Default `in-process`. */
+  deferredWorker?: Exclude<WorkerPlacement, 'deferred'>;
+  /** Child-process worker only: its `nice` value (e.g. 10: the API and Temporal get the CPU first). */
+  workerNice?: number;
   /** Level of Parley's own logs (stderr). Default `LOG_LEVEL` from the environment, else `warn`. */
   logLevel?: LogLevel;
   /** Extra configuration variables (as in the environment) for the worker and the API. */
@@ -47,11 +58,17 @@ export interface LocalStack {
   /** A Temporal client of the benchmark's own (not the API's), for probes and checks. */
   client: Client;
   /** The running worker, if any. */
-  readonly worker: RunningWorker | undefined;
-  /** Starts the worker (no-op if running); the workflow bundle is already built. */
-  startWorker(): Promise<RunningWorker>;
+  readonly worker: BenchWorker | undefined;
+  /** Starts the worker (no-op if running) and resolves once it polls; the workflow bundle is prebuilt. */
+  startWorker(): Promise<BenchWorker>;
   /** Stops everything this stack started, in reverse order; safe to call twice. */
   stop(): Promise<void>;
+}
+
+export interface BenchWorker {
+  placement: Exclude<WorkerPlacement, 'deferred'>;
+  /** Stops polling and lets running activities finish. */
+  shutdown(): Promise<void>;
 }
 
 export async function startLocalStack(opts: LocalStackOptions = {}): Promise<LocalStack> {
@@ -79,6 +96,14 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
 
+  // One throwaway folder for the Temporal SQLite file and the workflow bundle, removed last.
+  let scratch: Promise<string> | undefined;
+  const scratchDir = () =>
+    (scratch ??= mkdtemp(join(tmpdir(), 'parley-bench-')).then((dir) => {
+      onStop('scratch folder', () => rm(dir, { recursive: true, force: true }));
+      return dir;
+    }));
+
   try {
     const externalTemporal = process.env.TEMPORAL_ADDRESS || undefined;
     const externalDatabase = process.env.DATABASE_URL || undefined;
@@ -89,8 +114,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       await Promise.allSettled([
         externalTemporal ??
           (async () => {
-            const dir = await mkdtemp(join(tmpdir(), 'parley-bench-temporal-'));
-            onStop('Temporal data', () => rm(dir, { recursive: true, force: true }));
+            const dir = await scratchDir();
             const temporal = await startTemporalDevServer({
               headless: true,
               dbFilename: join(dir, 'temporal.sqlite'),
@@ -118,7 +142,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     onStop('sandbox Graph API', sandbox.close);
     progress(`Sandbox Graph API    ${sandbox.url}`);
 
-    const config = loadConfig({
+    const configEnv: Record<string, string> = {
       NODE_ENV: 'development',
       LOG_LEVEL: logLevel,
       PORT: '0',
@@ -131,24 +155,37 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       WHATSAPP_ACCESS_TOKEN: SANDBOX_DEFAULTS.WHATSAPP_ACCESS_TOKEN,
       WHATSAPP_GRAPH_URL: sandbox.url,
       ...opts.env,
-    });
+    };
+    const config = loadConfig(configEnv);
 
     const connection = await Connection.connect({ address: temporalAddress });
     onStop('Temporal client', () => connection.close());
     const client = new Client({ connection, namespace: config.temporal.namespace });
 
-    let worker: RunningWorker | undefined;
+    let worker: BenchWorker | undefined;
     const startBenchWorker = async () => {
       if (worker) return worker;
-      const started = await startWorker(config, logger.child({ service: 'parley-worker' }), {
-        workflowBundle: bundle,
-      });
+      const placement =
+        opts.worker === 'child-process' ? 'child-process' : (opts.deferredWorker ?? 'in-process');
+      let started: BenchWorker;
+      if (placement === 'in-process') {
+        const running = await startWorker(config, logger.child({ service: 'parley-worker' }), {
+          workflowBundle: bundle,
+        });
+        started = { placement, shutdown: () => running.shutdown() };
+      } else {
+        const bundlePath = join(await scratchDir(), 'workflow-bundle.js');
+        await writeFile(bundlePath, bundle.code);
+        started = startChildWorker({ ...configEnv, BENCH_WORKFLOW_BUNDLE: bundlePath }, opts.workerNice);
+      }
       worker = started;
       onStop('worker', () => started.shutdown());
-      progress(`Worker               task queue ${config.temporal.taskQueue}`);
+      await waitForWorkflowPoller(client, config.temporal.taskQueue, config.temporal.namespace);
+      const nice = placement === 'child-process' && opts.workerNice ? `, nice ${opts.workerNice}` : '';
+      progress(`Worker               ${placement}${nice}, task queue ${config.temporal.taskQueue}`);
       return started;
     };
-    if (opts.worker !== false) await startBenchWorker();
+    if (opts.worker !== 'deferred') await startBenchWorker();
 
     const api: RunningApi = await startApi(config, logger.child({ service: 'parley-api' }));
     onStop('API', api.close);
@@ -174,6 +211,37 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     await stop();
     throw err;
   }
+}
+
+/**
+ * The worker in a Node process of its own (bench/worker-process.ts), optionally `nice`d. SIGTERM
+ * shuts it down gracefully, as Kubernetes would.
+ */
+function startChildWorker(env: Record<string, string>, nice: number | undefined): BenchWorker {
+  const entry = fileURLToPath(new URL('./worker-process.ts', import.meta.url));
+  const node = [process.execPath, '--import', 'tsx', entry];
+  const [command, ...args] = nice ? ['nice', '-n', String(nice), ...node] : node;
+  const child = spawn(command!, args, {
+    env: { ...process.env, ...env },
+    cwd: fileURLToPath(new URL('..', import.meta.url)),
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  return { placement: 'child-process', shutdown: () => stopProcess(child, 30_000) };
+}
+
+/** Resolves once a worker polls the task queue for workflow tasks. */
+async function waitForWorkflowPoller(client: Client, taskQueue: string, namespace: string) {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const { pollers } = await client.workflowService.describeTaskQueue({
+      namespace,
+      // The type left unset means workflow tasks.
+      taskQueue: { name: taskQueue },
+    });
+    if (pollers.length > 0) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`no worker polled ${taskQueue} within 60 s`);
 }
 
 function settledOrThrow<T extends readonly unknown[]>(results: {

@@ -92,6 +92,11 @@ export interface WhatsAppSandbox {
   ): string;
   /** The next `n` matching POST /messages calls fail with `fault` (after the token check). */
   failNext(n: number, fault: SandboxFault, opts?: { target?: SandboxFaultTarget }): void;
+  /**
+   * The next `n` matching POST /messages calls are handled (recorded) at once but answered only
+   * after `ms`: a slow Meta, or a caller that dies while waiting. Default target `messages`.
+   */
+  delayNext(n: number, ms: number, opts?: { target?: SandboxFaultTarget }): void;
   /** Resolves with the first sent message (already recorded or future) matching `predicate`. */
   waitForSent(predicate: (m: SandboxSentMessage) => boolean, timeoutMs?: number): Promise<SandboxSentMessage>;
   /** Forgets recorded messages, reads, downloads, media and pending faults (seq keeps counting). */
@@ -117,6 +122,12 @@ interface MediaUrl {
 interface PendingFault {
   remaining: number;
   fault: SandboxFault;
+  target: SandboxFaultTarget;
+}
+
+interface PendingDelay {
+  remaining: number;
+  ms: number;
   target: SandboxFaultTarget;
 }
 
@@ -146,6 +157,7 @@ export async function startWhatsAppSandbox(opts: WhatsAppSandboxOptions = {}): P
   const media = new Map<string, StoredMedia>();
   const mediaUrls = new Map<string, MediaUrl>();
   const faults: PendingFault[] = [];
+  const delays: PendingDelay[] = [];
   const waiters = new Set<{
     predicate: (m: SandboxSentMessage) => boolean;
     resolve: (m: SandboxSentMessage) => void;
@@ -161,6 +173,14 @@ export async function startWhatsAppSandbox(opts: WhatsAppSandboxOptions = {}): P
     pending.remaining -= 1;
     if (pending.remaining <= 0) faults.splice(faults.indexOf(pending), 1);
     return pending.fault;
+  }
+
+  function takeDelay(kind: 'messages' | 'reads'): number {
+    const pending = delays.find((d) => d.target === 'all' || d.target === kind);
+    if (!pending) return 0;
+    pending.remaining -= 1;
+    if (pending.remaining <= 0) delays.splice(delays.indexOf(pending), 1);
+    return pending.ms;
   }
 
   function record(message: SandboxSentMessage): void {
@@ -250,9 +270,14 @@ export async function startWhatsAppSandbox(opts: WhatsAppSandboxOptions = {}): P
     }
     if (!isRecord(body)) return invalidParameter(c, 'Request body must be a JSON object');
     const isRead = body.status === 'read';
+    const holdMs = takeDelay(isRead ? 'reads' : 'messages');
+    const answer = async (res: Response): Promise<Response> => {
+      if (holdMs > 0) await new Promise((resolve) => setTimeout(resolve, holdMs));
+      return res;
+    };
 
     const fault = takeFault(isRead ? 'reads' : 'messages');
-    if (fault) return injectFault(c, fault);
+    if (fault) return answer(injectFault(c, fault));
 
     if (body.messaging_product !== 'whatsapp') {
       return invalidParameter(c, 'The parameter messaging_product is required.');
@@ -272,11 +297,11 @@ export async function startWhatsAppSandbox(opts: WhatsAppSandboxOptions = {}): P
         typingIndicator: typing !== undefined,
         timestampMs: Date.now(),
       });
-      return c.json({ success: true });
+      return answer(c.json({ success: true }));
     }
 
     const problem = validateMessage(body);
-    if (problem) return graphError(c, 400, problem);
+    if (problem) return answer(graphError(c, 400, problem));
     const to = body.to as string;
     const type = body.type as string;
     const waId = to.replace(/\D/g, '');
@@ -310,11 +335,13 @@ export async function startWhatsAppSandbox(opts: WhatsAppSandboxOptions = {}): P
     const idempotencyKey = c.req.header('idempotency-key');
     if (idempotencyKey) message.idempotencyKey = idempotencyKey;
     record(message);
-    return c.json({
-      messaging_product: 'whatsapp',
-      contacts: [{ input: to, wa_id: waId }],
-      messages: [{ id: messageId }],
-    });
+    return answer(
+      c.json({
+        messaging_product: 'whatsapp',
+        contacts: [{ input: to, wa_id: waId }],
+        messages: [{ id: messageId }],
+      }),
+    );
   });
 
   app.notFound((c) => unknownPath(c));
@@ -354,6 +381,10 @@ export async function startWhatsAppSandbox(opts: WhatsAppSandboxOptions = {}): P
       if (n > 0) faults.push({ remaining: n, fault, target: o.target ?? 'messages' });
     },
 
+    delayNext(n, ms, o = {}) {
+      if (n > 0 && ms > 0) delays.push({ remaining: n, ms, target: o.target ?? 'messages' });
+    },
+
     waitForSent(predicate, timeoutMs = 10_000) {
       const existing = sent.find(predicate);
       if (existing) return Promise.resolve(existing);
@@ -378,6 +409,7 @@ export async function startWhatsAppSandbox(opts: WhatsAppSandboxOptions = {}): P
       reads.length = 0;
       downloads.length = 0;
       faults.length = 0;
+      delays.length = 0;
       media.clear();
       mediaUrls.clear();
     },

@@ -150,7 +150,7 @@ export function humanDuration(ms: number): string {
   if (minutes < 60) return `${minutes} min`;
   const hours = Math.floor(minutes / 60);
   const restMin = minutes % 60;
-  if (hours < 24) return restMin ? `${hours} h ${restMin} min` : `${hours} h`;
+  if (hours < 48) return restMin ? `${hours} h ${restMin} min` : `${hours} h`;
   const days = Math.floor(hours / 24);
   const restH = hours % 24;
   return restH ? `${days} d ${restH} h` : `${days} d`;

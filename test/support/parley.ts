@@ -14,6 +14,7 @@ import { createTestDatabase } from './database.js';
 export const TEST_APP_SECRET = 'test-app-secret';
 export const TEST_VERIFY_TOKEN = 'test-verify-token';
 export const TEST_ACCESS_TOKEN = 'test-access-token';
+export const TEST_OPERATOR_TOKEN = 'test-operator-token';
 
 let cachedBundle: { code: string } | undefined;
 export async function workflowBundle() {
@@ -41,6 +42,9 @@ export async function startTestParley(opts: { env?: Record<string, string>; work
     WHATSAPP_VERIFY_TOKEN: TEST_VERIFY_TOKEN,
     WHATSAPP_ACCESS_TOKEN: TEST_ACCESS_TOKEN,
     WHATSAPP_GRAPH_URL: sandbox.url,
+    OPERATOR_API_TOKEN: TEST_OPERATOR_TOKEN,
+    // Short burst window: tests that are about batching set their own.
+    CONVERSATION_DEBOUNCE_MS: '200',
     ...opts.env,
   });
   let worker: RunningWorker | undefined;
@@ -63,6 +67,22 @@ export async function startTestParley(opts: { env?: Record<string, string>; work
       const signature = o.signature === undefined ? signWebhook(raw, TEST_APP_SECRET) : o.signature;
       if (signature !== null) headers['x-hub-signature-256'] = signature;
       return fetch(`${api.url}/webhooks/whatsapp`, { method: 'POST', headers, body: raw });
+    },
+    /** Calls the operator API with the bearer token. */
+    async operator(
+      method: 'GET' | 'POST',
+      path: string,
+      body?: unknown,
+      token: string | null = TEST_OPERATOR_TOKEN,
+    ) {
+      const headers: Record<string, string> = { 'content-type': 'application/json' };
+      if (token) headers.authorization = `Bearer ${token}`;
+      const res = await fetch(`${api.url}/api${path}`, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return { status: res.status, body: (await res.json()) as any };
     },
     async close() {
       await api.close();
