@@ -4,7 +4,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 
-/** CPU seconds by group: `bench process`, `Temporal server`, `PostgreSQL`, `other children`. */
+/** CPU seconds by group: `bench process`, `Temporal server`, `PostgreSQL`, `worker process`, `other children`. */
 export type CpuSample = Map<string, number>;
 
 /** USER_HZ: the unit of utime/stime in /proc/<pid>/stat; 100 on every mainstream Linux. */
@@ -39,6 +39,7 @@ function readStat(pid: number): ProcStat | undefined {
 function group(comm: string): string {
   if (comm === 'temporal') return 'Temporal server';
   if (comm.startsWith('postgres')) return 'PostgreSQL';
+  if (comm === 'node') return 'worker process';
   return 'other children';
 }
 

@@ -36,8 +36,13 @@ interface Options {
   concurrency: number;
   closedSeconds: number;
   drainSeconds: number;
-  /** Start the worker only after the load phases (isolates the API from the worker's CPU use). */
-  workerAfter: boolean;
+  /**
+   * `in-process` (default, as `npm run dev`), `process` (a child process, as deployed), or `after`
+   * (started only after the load phases: the API alone with Temporal on the CPU).
+   */
+  worker: 'in-process' | 'process' | 'after';
+  /** With `--worker process`: the worker's nice value. */
+  workerNice: number;
   /** Also run the open loop straight at Temporal through the API's gateway (no HTTP). */
   direct: boolean;
   /** Exit 1 when the target is missed. */
@@ -53,10 +58,14 @@ const USAGE = `npm run bench webhook [-- options]
   --concurrency N     closed-loop senders, 0 skips the phase (BENCH_CONCURRENCY, default 16)
   --closed-seconds N  closed-loop duration (BENCH_CLOSED_SECONDS, default 10)
   --drain-seconds N   how long to wait for the worker to catch up (BENCH_DRAIN_SECONDS, default 120)
-  --worker-after      start the worker only after the load (API alone on the CPU during the load)
+  --worker MODE       in-process (default, as npm run dev), process (own process, as deployed),
+                      after (started after the load: API and Temporal alone during it)
+  --worker-nice N     with --worker process: run the worker under nice N (BENCH_WORKER_NICE, default 0)
   --direct            also drive the open loop straight at Temporal (signalWithStart, no HTTP)
   --strict            exit 1 when the target is missed
 Environment: TEMPORAL_ADDRESS / DATABASE_URL use an existing Temporal / PostgreSQL; LOG_LEVEL (default warn).`;
+
+const WORKER_PLACEMENT = { 'in-process': 'in-process', process: 'child-process', after: 'deferred' } as const;
 
 // ---- entry point ----------------------------------------------------------------------------------
 
@@ -70,7 +79,8 @@ export async function run(args: string[]): Promise<number> {
   console.log(`${commandLine}\nStarting the local stack…`);
   const startedAt = performance.now();
   const stack = await startLocalStack({
-    worker: !options.workerAfter,
+    worker: WORKER_PLACEMENT[options.worker],
+    workerNice: options.workerNice,
     progress: (line) => console.log(`  ${line}`),
   });
   try {
@@ -97,7 +107,8 @@ function parseOptions(args: string[]): Options | undefined {
       concurrency: { type: 'string' },
       'closed-seconds': { type: 'string' },
       'drain-seconds': { type: 'string' },
-      'worker-after': { type: 'boolean' },
+      worker: { type: 'string' },
+      'worker-nice': { type: 'string' },
       direct: { type: 'boolean' },
       strict: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -122,10 +133,17 @@ function parseOptions(args: string[]): Options | undefined {
     concurrency: Math.round(number('concurrency', values.concurrency ?? env.BENCH_CONCURRENCY, 16, 0, 256)),
     closedSeconds: number('closed-seconds', values['closed-seconds'] ?? env.BENCH_CLOSED_SECONDS, 10, 1, 120),
     drainSeconds: number('drain-seconds', values['drain-seconds'] ?? env.BENCH_DRAIN_SECONDS, 120, 0, 1_800),
-    workerAfter: values['worker-after'] ?? false,
+    worker: workerMode(values.worker ?? env.BENCH_WORKER),
+    workerNice: Math.round(number('worker-nice', values['worker-nice'] ?? env.BENCH_WORKER_NICE, 0, 0, 19)),
     direct: values.direct ?? false,
     strict: values.strict ?? false,
   };
+}
+
+function workerMode(value: string | undefined): Options['worker'] {
+  if (value === undefined || value === '') return 'in-process';
+  if (value === 'in-process' || value === 'process' || value === 'after') return value;
+  throw new UsageError(`--worker must be in-process, process or after (got ${value})`);
 }
 
 export class UsageError extends Error {
@@ -626,7 +644,14 @@ function printReport(commandLine: string, o: Options, stack: LocalStack, r: Repo
         `${o.customers} customers, warm-up ${o.warmupSeconds} s`,
       ],
       ['closed loop', o.concurrency ? `${o.concurrency} senders × ${o.closedSeconds} s` : 'skipped'],
-      ['worker', o.workerAfter ? 'started after the load' : 'running during the load'],
+      [
+        'worker',
+        {
+          'in-process': 'in this process, during the load',
+          process: `own process${o.workerNice ? `, nice ${o.workerNice}` : ''}, during the load`,
+          after: 'started after the load',
+        }[o.worker],
+      ],
       ['Temporal', stack.external.temporal ? 'TEMPORAL_ADDRESS' : 'dev server (SQLite, WAL)'],
       ['PostgreSQL', stack.external.postgres ? 'DATABASE_URL' : 'embedded (fsync off)'],
       ['machine', `${cpus().length} cores, Node ${process.version}`],

@@ -5,7 +5,7 @@
  * taps button n of the last buttons message, /quit leaves.
  */
 import { randomBytes } from 'node:crypto';
-import { createInterface } from 'node:readline';
+import { createInterface, type Interface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { SANDBOX_DEFAULTS } from '../devstack/sandbox-defaults.js';
 import type { SandboxSentMessage } from '../devstack/whatsapp-sandbox.js';
@@ -29,9 +29,10 @@ const appSecret = env.WHATSAPP_APP_SECRET ?? SANDBOX_DEFAULTS.WHATSAPP_APP_SECRE
 const parleyUrl = env.PARLEY_URL ?? `http://localhost:${env.PORT ?? 3000}`;
 const sandboxUrl = env.SANDBOX_URL ?? `http://127.0.0.1:${SANDBOX_DEFAULTS.SANDBOX_PORT}`;
 const REPLY_WAIT_MS = 20_000;
+const now = () => Math.floor(Date.now() / 1000);
 
 const tty = Boolean(process.stdin.isTTY);
-const rl = createInterface({ input: process.stdin, output: process.stdout, prompt: 'you> ' });
+let rl: Interface | undefined;
 let after = 0;
 let lastButtons: { messageId: string; buttons: { id: string; title: string }[] } | undefined;
 let sandboxDown = false;
@@ -40,7 +41,7 @@ let sandboxDown = false;
 function show(text: string): void {
   if (tty) process.stdout.write('\r\x1b[K');
   console.log(text);
-  if (tty) rl.prompt(true);
+  if (tty) rl?.prompt(true);
 }
 
 function unreachable(what: string, url: string, err: unknown): string {
@@ -115,43 +116,43 @@ async function send(message: MetaMessage): Promise<boolean> {
   return false;
 }
 
-async function waitForReply(): Promise<void> {
+/** Waits until a reply newer than `since` has been printed (by this loop or the background poll). */
+async function waitForReply(since: number): Promise<void> {
   const deadline = Date.now() + REPLY_WAIT_MS;
-  while (Date.now() < deadline) {
-    if ((await pollOnce()) > 0) return;
-    await new Promise((r) => setTimeout(r, 300));
+  while (after <= since && Date.now() < deadline) {
+    await pollOnce();
+    if (after <= since) await new Promise((r) => setTimeout(r, 300));
   }
-  show('(no reply yet; it will show up here when it arrives)');
+  if (after <= since) show('(no reply yet; it will show up here when it arrives)');
 }
 
 async function main(): Promise<void> {
   await poll(true); // skip replies from earlier sessions
   if (sandboxDown) process.exit(1);
   console.log(`Chatting with Parley at ${parleyUrl} as +${waId} (${name}). /quit to leave.`);
+  // Created only now: readline drops lines that arrive before someone iterates over them.
+  rl = createInterface({ input: process.stdin, output: process.stdout, prompt: 'you> ' });
   const timer = setInterval(() => void pollOnce(), 1_000);
   if (tty) rl.prompt();
   for await (const raw of rl) {
     const line = raw.trim();
     if (line === '/quit') break;
     if (!tty && line) console.log(`you> ${line}`);
-    const common = { id: `wamid.${randomBytes(24).toString('base64url')}`, from: waId };
-    const timestamp = Math.floor(Date.now() / 1000);
-    let message: MetaMessage | undefined;
+    const common = { id: `wamid.${randomBytes(24).toString('base64url')}`, from: waId, timestamp: now() };
     const tap = /^\/tap\s+(\d+)$/.exec(line);
-    if (tap) {
-      const button = lastButtons?.buttons[Number(tap[1]) - 1];
-      if (button && lastButtons) {
-        message = buttonReplyMessage({
-          ...common,
-          timestamp,
-          contextId: lastButtons.messageId,
-          replyId: button.id,
-          title: button.title,
-        });
-      } else console.log('No such button.');
-    } else if (line.startsWith('/')) console.log('Commands: /tap <n>, /quit');
-    else if (line) message = textMessage({ ...common, timestamp, body: line });
-    if (message && (await send(message))) await waitForReply();
+    const button = tap && lastButtons?.buttons[Number(tap[1]) - 1];
+    let message: MetaMessage | undefined;
+    if (button && lastButtons) {
+      message = buttonReplyMessage({
+        ...common,
+        contextId: lastButtons.messageId,
+        replyId: button.id,
+        ...button,
+      });
+    } else if (line.startsWith('/')) console.log(tap ? 'No such button.' : 'Commands: /tap <n>, /quit');
+    else if (line) message = textMessage({ ...common, body: line });
+    const since = after;
+    if (message && (await send(message))) await waitForReply(since);
     if (tty) rl.prompt();
   }
   clearInterval(timer);

@@ -11,7 +11,6 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { startApi, type RunningApi } from '../api/main.js';
 import { loadConfig, type Config } from '../core/config.js';
@@ -28,6 +27,7 @@ import {
   statusWebhook,
   textMessageWebhook,
 } from '../test/fixtures/whatsapp-webhooks.js';
+import { historyToJSON } from '../test/replay/history-json.js';
 
 const historiesDir = fileURLToPath(new URL('../test/histories', import.meta.url));
 const PHONE_NUMBER_ID = SANDBOX_DEFAULTS.PHONE_NUMBER_ID;
@@ -50,8 +50,8 @@ interface Ctx {
 const stops: (() => Promise<unknown>)[] = [];
 
 async function main() {
-  // Worker state changes at INFO are noise here; warnings and errors still show.
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  // The scenarios fail sends on purpose: the worker's warnings about them are expected noise.
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
 
   const temporal = await startTemporalDevServer({ headless: true });
   stops.unshift(temporal.stop);

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+// Internal path, but exported by the SDK precisely "for use in tests to register search attributes".
+import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes.js';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
@@ -7,6 +9,7 @@ import { createGraphClient } from '../../activities/whatsapp/graph-client.js';
 import type { Db } from '../../db/database.js';
 import { startWhatsAppSandbox, type WhatsAppSandbox } from '../../devstack/whatsapp-sandbox.js';
 import type { ConversationSettings } from '../../workflows/definitions.js';
+import { allSearchAttributeKeys } from '../../workflows/search-attributes.js';
 import { createTestDatabase } from './database.js';
 import { TEST_ACCESS_TOKEN, workflowBundle } from './parley.js';
 
@@ -34,6 +37,7 @@ export async function startTimeSkippingParley() {
   const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: inject('temporalTestServerPath') } },
   });
+  await registerSearchAttributes(env);
   const { db } = await createTestDatabase();
   const sandbox: WhatsAppSandbox = await startWhatsAppSandbox({ accessToken: TEST_ACCESS_TOKEN });
   const graph = createGraphClient({ graphUrl: sandbox.url, apiVersion: 'v23.0', accessToken: TEST_ACCESS_TOKEN });
@@ -75,4 +79,23 @@ export async function startTimeSkippingParley() {
       await db.destroy();
     },
   };
+}
+
+/**
+ * The Java test server knows only Temporal's built-in search attributes: without this, the
+ * workflow's first `upsertSearchAttributes` fails its workflow task ("search attribute
+ * ParleyBusinessNumber is not defined") and the task is retried forever. Its operator service does
+ * register custom ones, as the dev server's `--search-attribute` flag does.
+ */
+async function registerSearchAttributes(env: TestWorkflowEnvironment): Promise<void> {
+  const searchAttributes: Record<string, number> = {};
+  for (const key of allSearchAttributeKeys) {
+    const type = encodeSearchAttributeIndexedValueType(key.type);
+    if (type === undefined) throw new Error(`no indexed value type for ${key.name} (${key.type})`);
+    searchAttributes[key.name] = type;
+  }
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: env.namespace ?? 'default',
+    searchAttributes,
+  });
 }
