@@ -193,9 +193,11 @@ async function continueAsNew(ctx: Ctx) {
   for (let turn = 2; turn <= 12; turn++) {
     await c.say(`Question number ${turn}`);
     await c.reply(turn);
+    // Let each turn settle, so the run continues as new at its first idle point past 50 events
+    // rather than racing the next message (which the server answers with UnhandledCommand).
+    await c.quiet();
     const { runId } = await c.handle().describe();
     if (runId !== firstRunId) {
-      await c.quiet();
       const first = await c.handle(firstRunId).describe();
       console.log(`  continue-as-new after ${turn} turns (first run ${first.status.name})`);
       return { workflowId: c.id, runId: firstRunId };
@@ -267,8 +269,7 @@ function conversation(ctx: Ctx, stack: Stack, waId: string) {
       await waitFor(
         async () => {
           const d = await handle().describe();
-          const view =
-            d.status.name === 'RUNNING' ? await handle().query(conversationStateQuery) : undefined;
+          const view = d.status.name === 'RUNNING' ? await handle().query(conversationStateQuery) : undefined;
           const busy =
             (view?.queuedMessages ?? 0) > 0 ||
             (d.raw.pendingActivities?.length ?? 0) > 0 ||

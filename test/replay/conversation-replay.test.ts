@@ -1,0 +1,115 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { History } from '@temporalio/common/lib/proto-utils.js';
+import { bundleWorkflowCode, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { DeterminismViolationError } from '@temporalio/workflow';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { workflowBundle } from '../support/parley.js';
+import { historyFromJSON } from './history-json.js';
+
+/**
+ * Conversations live for days and continue-as-new carries them on: a worker deployed tomorrow
+ * replays histories written by today's code. Every history recorded by scripts/record-histories.ts
+ * must replay with the current workflow code, and a changed command sequence must be caught.
+ */
+const historiesDir = fileURLToPath(new URL('../histories', import.meta.url));
+const files = readdirSync(historiesDir)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
+
+interface RecordedHistory {
+  name: string;
+  json: { events: { eventType: string }[] };
+  history: History;
+}
+const recorded: RecordedHistory[] = files.map((file) => {
+  const text = readFileSync(join(historiesDir, file), 'utf8');
+  return {
+    name: basename(file, '.json'),
+    json: JSON.parse(text) as RecordedHistory['json'],
+    history: historyFromJSON(text),
+  };
+});
+const byName = (name: string) => {
+  const found = recorded.find((r) => r.name === name);
+  if (!found)
+    throw new Error(`test/histories/${name}.json is missing: run npx tsx scripts/record-histories.ts`);
+  return found;
+};
+const eventTypes = (r: RecordedHistory) => new Set(r.json.events.map((e) => e.eventType));
+
+const quietBundlerLogger = {
+  trace: () => {},
+  debug: () => {},
+  info: () => {},
+  warn: () => {},
+  error: (message: string) => console.error(message),
+  log: () => {},
+};
+
+describe('recorded conversation histories', () => {
+  it('cover the representative scenarios with non-trivial histories', () => {
+    expect(recorded.map((r) => r.name)).toEqual(
+      expect.arrayContaining(['bot-replies', 'human-handoff', 'send-failures', 'continue-as-new']),
+    );
+    for (const r of recorded) {
+      const types = eventTypes(r);
+      expect(types, r.name).toContain('EVENT_TYPE_WORKFLOW_EXECUTION_STARTED');
+      expect(types, r.name).toContain('EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED');
+      expect(types, r.name).toContain('EVENT_TYPE_MARKER_RECORDED'); // local activities
+      expect(types, r.name).toContain('EVENT_TYPE_ACTIVITY_TASK_SCHEDULED');
+      expect(types, r.name).toContain('EVENT_TYPE_TIMER_STARTED');
+      expect(r.json.events.length, r.name).toBeGreaterThanOrEqual(50);
+    }
+    const handoff = eventTypes(byName('human-handoff'));
+    expect(handoff).toContain('EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED');
+    expect(handoff).toContain('EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED');
+    expect(handoff).toContain('EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED');
+    expect(eventTypes(byName('send-failures'))).toContain('EVENT_TYPE_ACTIVITY_TASK_FAILED');
+    expect(eventTypes(byName('continue-as-new'))).toContain('EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW');
+  });
+});
+
+describe('replay with the current workflow code', () => {
+  let bundle: WorkflowBundle;
+  beforeAll(async () => {
+    bundle = await workflowBundle();
+  });
+
+  it.each(files.map((f) => basename(f, '.json')))('replays %s', async (name) => {
+    await expect(
+      Worker.runReplayHistory({ workflowBundle: bundle }, byName(name).history, `replay-${name}`),
+    ).resolves.toBeUndefined();
+  });
+});
+
+describe('replay with a non-deterministic change', () => {
+  let changed: WorkflowBundle;
+  beforeAll(async () => {
+    changed = await bundleWorkflowCode({
+      workflowsPath: fileURLToPath(new URL('./nondeterministic-workflows.ts', import.meta.url)),
+      logger: quietBundlerLogger,
+    });
+  });
+
+  it('fails every recorded history with a DeterminismViolationError', async () => {
+    const results = Worker.runReplayHistories(
+      { workflowBundle: changed },
+      recorded.map((r) => ({ workflowId: r.name, history: r.history })),
+    );
+    const failures = new Map<string, unknown>();
+    for await (const result of results) failures.set(result.workflowId, result.error);
+    expect([...failures.keys()].sort()).toEqual(recorded.map((r) => r.name).sort());
+    for (const [name, error] of failures) {
+      expect(error, name).toBeInstanceOf(DeterminismViolationError);
+      expect((error as Error).message, name).toMatch(/nondeterminism/i);
+    }
+  });
+
+  it('makes runReplayHistory reject, as CI sees it', async () => {
+    await expect(
+      Worker.runReplayHistory({ workflowBundle: changed }, byName('bot-replies').history),
+    ).rejects.toThrow(DeterminismViolationError);
+  });
+});
