@@ -110,11 +110,9 @@ describe('a worker process SIGKILLed in the middle of a turn', () => {
   /** After recovery: one reply to `firstId`, then a following message answered normally. */
   async function expectOneReplyThenNormalService(waId: string, firstId: string, replyTimeoutMs: number) {
     const reply = await eventually(() => h.repliesTo(waId)[0], replyTimeoutMs);
-    expect(reply.idempotencyKey).toBe(`reply:${firstId}`);
 
     const nextId = await h.say(waId, 'And can I change the delivery address?');
     const next = await eventually(() => h.repliesTo(waId)[1], 15_000);
-    expect(next.idempotencyKey).toBe(`reply:${nextId}`);
     // The second reply came after the first turn was fully done: a duplicate would show by now.
     expect(h.repliesTo(waId)).toHaveLength(2);
 
@@ -152,13 +150,16 @@ describe('a worker process SIGKILLed in the middle of a turn', () => {
     expect(parley.sandbox.reads.filter((r) => r.messageId === id)).toHaveLength(0);
     expect(await h.rows(waId)).toHaveLength(0);
 
-    const restartedAt = Date.now();
+    const killedAt = Date.now();
     await startWorker();
-    // Timer fires → workflow task on the dead worker's sticky queue → 5 s sticky timeout → worker 2.
+    const startupMs = Date.now() - killedAt;
+    // The timer fires 1.5 s after the message, while the server still counts worker 1 as polling
+    // its sticky queue: the task waits there for the SDK's 10 s sticky schedule-to-start timeout,
+    // then goes to the shared queue and worker 2.
     await expectOneReplyThenNormalService(waId, id, 30_000);
     console.info(
-      `[resilience] debounce kill: killed ${killedAfterMs} ms after posting; ` +
-        `first reply ${h.repliesTo(waId)[0]!.timestampMs - restartedAt} ms after starting worker 2`,
+      `[resilience] debounce kill: killed ${killedAfterMs} ms after posting, worker 2 up in ${startupMs} ms, ` +
+        `first reply ${h.repliesTo(waId)[0]!.timestampMs - postedAt} ms after posting`,
     );
   });
 
@@ -167,6 +168,7 @@ describe('a worker process SIGKILLed in the middle of a turn', () => {
     parley.sandbox.delayNext(1, 8_000, { target: 'reads' });
     const first = await startWorker();
     const waId = customer();
+    const postedAt = Date.now();
     const id = await h.say(waId, 'Is anybody there?');
 
     await eventually(() => parley.sandbox.reads.find((r) => r.messageId === id), 10_000);
@@ -174,13 +176,15 @@ describe('a worker process SIGKILLed in the middle of a turn', () => {
     const inbound = await h.rows(waId);
     expect(inbound.map((r) => [r.direction, r.wa_message_id])).toEqual([['inbound', id]]);
 
-    const restartedAt = Date.now();
+    const killedAt = Date.now();
     await startWorker();
-    // markRead's 10 s start-to-close runs out, its retry runs on worker 2, then the turn goes on.
+    const startupMs = Date.now() - killedAt;
+    // markRead's 10 s start-to-close runs out, its retry (1 s later) runs on worker 2, and the turn
+    // goes on there.
     await expectOneReplyThenNormalService(waId, id, 35_000);
     console.info(
-      `[resilience] read-receipt kill: first reply ${h.repliesTo(waId)[0]!.timestampMs - restartedAt} ms ` +
-        'after starting worker 2',
+      `[resilience] read-receipt kill: killed ${killedAt - postedAt} ms after posting, worker 2 up in ` +
+        `${startupMs} ms, first reply ${h.repliesTo(waId)[0]!.timestampMs - postedAt} ms after posting`,
     );
 
     const markRead = h.activityEvents(await h.history(waId), 'markRead');
@@ -216,7 +220,6 @@ describe('WhatsApp send failures', () => {
     const id = await h.say(waId, 'Hi, quick question');
 
     const reply = await eventually(() => h.repliesTo(waId)[0], 20_000);
-    expect(reply.idempotencyKey).toBe(`reply:${id}`);
     // Attempts at t, t + 1 s, t + 3 s (initial interval 1 s, coefficient 2).
     expect(reply.timestampMs - postedAt).toBeGreaterThanOrEqual(2_900);
 
@@ -231,9 +234,9 @@ describe('WhatsApp send failures', () => {
     expect(h.repliesTo(waId)).toHaveLength(1);
 
     const rows = await h.rows(waId);
-    expect(rows.filter((r) => r.direction === 'outbound').map((r) => r.wa_message_id)).toEqual([
-      reply.messageId,
-    ]);
+    expect(
+      rows.filter((r) => r.direction === 'outbound').map((r) => [r.idempotency_key, r.wa_message_id]),
+    ).toEqual([[`reply:${id}`, reply.messageId]]);
     // A retried-then-successful send is not a failure the operator needs to see.
     expect((await h.state(waId)).recentSendFailures).toEqual([]);
   });
@@ -268,7 +271,6 @@ describe('WhatsApp send failures', () => {
     // The customer writes again: they are evidently reachable, so Parley answers.
     const laterId = await h.say(waId, 'Are you there?');
     const reply = await eventually(() => h.repliesTo(waId)[0]);
-    expect(reply.idempotencyKey).toBe(`reply:${laterId}`);
     const after = await eventually(async () => {
       const v = await h.state(waId);
       return v.lastTurns.some((t) => t.role === 'bot') ? v : undefined;
@@ -276,5 +278,14 @@ describe('WhatsApp send failures', () => {
     expect(after.unreachable).toBe(false);
     expect(after.recentSendFailures).toHaveLength(1);
     expect(h.repliesTo(waId)).toHaveLength(1);
+    const rows = await eventually(async () => {
+      const r = await h.rows(waId);
+      return r.length === 3 ? r : undefined;
+    });
+    expect(rows.map((r) => [r.direction, r.wa_message_id, r.idempotency_key])).toEqual([
+      ['inbound', id, null],
+      ['inbound', laterId, null],
+      ['outbound', reply.messageId, `reply:${laterId}`],
+    ]);
   });
 });
