@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 // Internal path, but exported by the SDK precisely "for use in tests to register search attributes".
 import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes.js';
+import { Client, type WorkflowResultType } from '@temporalio/client';
+import type { Workflow } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
@@ -28,10 +30,20 @@ export type TimeSkippingParley = Awaited<ReturnType<typeof startTimeSkippingParl
 /**
  * Parley's conversation workflow on the Java time-skipping test server: real workers running the
  * shared workflow bundle and the REAL activities (a private Postgres database, the sandbox Graph API).
- * Time only jumps when a test asks for it (`env.sleep`) or awaits a workflow result.
+ * Time only jumps when a test asks for it (`env.sleep`) or awaits a result through `client`.
  *
  * The environment's clock is global: run the tests of one environment serially. Each call to
  * `startWorker` gets its own task queue and conversation settings, so tests stay independent.
+ *
+ * What the test server (temporal-test-server 1.40.0) does differently from a real server:
+ * - It knows no custom search attributes until they are registered (done here, see below).
+ * - Every workflow gets a 10-year (3650 d) run timeout whose timer outlives the workflow. Any
+ *   unbounded unlock of time skipping, such as `client.workflow.result()` which unlocks until the
+ *   result arrives and locks again only after, lets the clock jump to that timer: +10 years once a
+ *   workflow has completed. `result()` below waits without unlocking; skip time with `env.sleep`.
+ * - Terminating a workflow while one of its workflow tasks is in flight leaks a time-skipping
+ *   lock (the worker's completion fails with "Completed workflow"): from then on `env.sleep` runs
+ *   in real time, so a 25-hour skip hangs. End conversations by letting them complete instead.
  */
 export async function startTimeSkippingParley() {
   const env = await TestWorkflowEnvironment.createTimeSkipping({
@@ -40,8 +52,14 @@ export async function startTimeSkippingParley() {
   await registerSearchAttributes(env);
   const { db } = await createTestDatabase();
   const sandbox: WhatsAppSandbox = await startWhatsAppSandbox({ accessToken: TEST_ACCESS_TOKEN });
-  const graph = createGraphClient({ graphUrl: sandbox.url, apiVersion: 'v23.0', accessToken: TEST_ACCESS_TOKEN });
+  const graph = createGraphClient({
+    graphUrl: sandbox.url,
+    apiVersion: 'v23.0',
+    accessToken: TEST_ACCESS_TOKEN,
+  });
   const workers: { worker: Worker; running: Promise<void> }[] = [];
+  const namespace = env.namespace ?? 'default';
+  const fixedClock = new Client({ connection: env.connection, namespace });
 
   return {
     env,
@@ -55,13 +73,18 @@ export async function startTimeSkippingParley() {
       const conversationSettings = { ...TEST_CONVERSATION_SETTINGS, ...overrides };
       const worker = await Worker.create({
         connection: env.nativeConnection,
-        namespace: env.namespace ?? 'default',
+        namespace,
         taskQueue,
         workflowBundle: await workflowBundle(),
         activities: createActivities({ db, graph, conversationSettings }),
       });
       workers.push({ worker, running: worker.run() });
       return { taskQueue };
+    },
+
+    /** Waits for a workflow's result without unlocking time skipping (unlike `client`'s handles). */
+    result<T extends Workflow>(workflowId: string): Promise<WorkflowResultType<T>> {
+      return fixedClock.workflow.result<T>(workflowId);
     },
 
     /** The time-skipping server's clock: what `Date.now()` is inside workflows right now. */

@@ -1,51 +1,329 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { WorkflowHandle } from '@temporalio/client';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { parseWebhook } from '../../api/whatsapp/normalize.js';
+import { getConversation, listTransitions } from '../../db/repositories/conversations.js';
 import { conversationWorkflow } from '../../workflows/conversation.js';
 import {
+  agentReplyUpdate,
+  assignAgentUpdate,
+  closeUpdate,
   conversationStateQuery,
   conversationWorkflowId,
   inboundMessageSignal,
+  resolveUpdate,
+  type ConversationView,
   type InboundMessage,
 } from '../../workflows/definitions.js';
+import * as hooks from '../fixtures/whatsapp-webhooks.js';
 import { eventually } from '../support/parley.js';
-import { startTimeSkippingParley, type TimeSkippingParley } from '../support/time-skipping.js';
+import {
+  startTimeSkippingParley,
+  TEST_CONVERSATION_SETTINGS,
+  type TimeSkippingParley,
+} from '../support/time-skipping.js';
 
 const PHONE_NUMBER_ID = '109876543210';
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const { botIdleResolveMs, resolvedCloseMs } = TEST_CONVERSATION_SETTINGS;
 
-describe('probe', () => {
+type Conversation = WorkflowHandle<typeof conversationWorkflow>;
+
+describe('conversation workflow timers (time-skipping test server, real activities)', () => {
   let parley: TimeSkippingParley;
+  const started: Conversation[] = [];
+
   beforeAll(async () => {
     parley = await startTimeSkippingParley();
+  });
+  afterEach(async () => {
+    // The clock is shared: a conversation left running would fire its timers in the next test's
+    // skips. Close it through its own update (terminating it mid-task breaks the test server's clock).
+    for (const handle of started.splice(0)) {
+      const running = (await handle.describe()).status.name === 'RUNNING';
+      if (!running) continue;
+      await handle.executeUpdate(closeUpdate, { args: [{ by: 'test', reason: 'test finished' }] });
+      await parley.result<typeof conversationWorkflow>(handle.workflowId);
+    }
   });
   afterAll(async () => {
     await parley?.close();
   });
 
-  it('probe', async () => {
-    const { taskQueue } = await parley.startWorker();
-    const waId = '3361' + Math.floor(Math.random() * 1e7);
-    const message: InboundMessage = {
-      id: `wamid.${randomUUID()}`,
-      phoneNumberId: PHONE_NUMBER_ID,
-      waId,
-      timestampMs: await parley.now(),
-      content: { kind: 'text', body: 'hello' },
-    };
-    console.log('now', await parley.now(), Date.now());
+  const newCustomer = () => `3361${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`;
+
+  /** A customer text, as the webhook would hand it over, stamped with the test server's clock. */
+  async function customerText(waId: string, body: string): Promise<InboundMessage> {
+    const timestamp = Math.floor((await parley.now()) / 1000);
+    const parsed = parseWebhook(
+      hooks.textMessageWebhook({
+        phoneNumberId: PHONE_NUMBER_ID,
+        waId,
+        id: `wamid.${randomUUID()}`,
+        body,
+        timestamp,
+      }),
+    );
+    if (!parsed.ok) throw new Error(parsed.error);
+    return parsed.value.messages[0]!;
+  }
+
+  /** What the webhook does for every inbound message: signal the conversation, starting it if needed. */
+  async function deliver(taskQueue: string, message: InboundMessage): Promise<Conversation> {
     const handle = await parley.client.workflow.signalWithStart(conversationWorkflow, {
-      workflowId: conversationWorkflowId(PHONE_NUMBER_ID, waId),
+      workflowId: conversationWorkflowId(message.phoneNumberId, message.waId),
       taskQueue,
-      args: [{ phoneNumberId: PHONE_NUMBER_ID, waId }],
+      args: [{ phoneNumberId: message.phoneNumberId, waId: message.waId }],
       signal: inboundMessageSignal,
       signalArgs: [message],
     });
-    await eventually(() => parley.sandbox.sent.find((m) => m.waId === waId), 20000).catch(async (e) => {
-      const hist = await handle.fetchHistory();
-      console.log(JSON.stringify(hist.events?.slice(-5), null, 1).slice(0, 5000));
-      throw e;
+    if (!started.some((h) => h.workflowId === handle.workflowId)) started.push(handle);
+    return handle;
+  }
+
+  const textsTo = (waId: string) => parley.sandbox.sent.filter((m) => m.waId === waId && m.type === 'text');
+  const view = (handle: Conversation) => handle.query(conversationStateQuery);
+  /** Polls the state query until `check` accepts it (the workflow reacts to a skip asynchronously). */
+  const viewWhen = (handle: Conversation, check: (v: ConversationView) => boolean) =>
+    eventually(async () => {
+      const v = await view(handle);
+      return check(v) ? v : undefined;
     });
-    const view = await handle.query(conversationStateQuery);
-    console.log(JSON.stringify(view, null, 1));
-    expect(view.status).toBe('bot');
+  const timerNames = (v: ConversationView) => v.pendingTimers.map((t) => t.name);
+  const dueMs = (v: ConversationView, name: string) => {
+    const timer = v.pendingTimers.find((t) => t.name === name);
+    if (!timer) throw new Error(`timer ${name} is not pending: ${JSON.stringify(v.pendingTimers)}`);
+    return Date.parse(timer.dueAt);
+  };
+  /** Skips the test server's clock to `offsetMs` from a due time (negative: before it). */
+  async function skipUntil(dueAtMs: number, offsetMs: number): Promise<void> {
+    await parley.env.sleep(dueAtMs + offsetMs - (await parley.now()));
+  }
+
+  /** Starts a conversation with one customer message and waits until Parley answered it. */
+  async function conversationAnswered(taskQueue: string, waId: string, body = 'Hi, where is my order?') {
+    const handle = await deliver(taskQueue, await customerText(waId, body));
+    await eventually(() => textsTo(waId)[0]);
+    const answered = await viewWhen(handle, (v) => timerNames(v).includes('botIdleResolve'));
+    return { handle, view: answered };
+  }
+
+  it('resolves a quiet bot conversation after botIdleResolveMs, then closes it after resolvedCloseMs', async () => {
+    const { taskQueue } = await parley.startWorker();
+    const waId = newCustomer();
+    const { handle, view: answered } = await conversationAnswered(taskQueue, waId);
+    const idleDue = dueMs(answered, 'botIdleResolve');
+
+    await skipUntil(idleDue, -MINUTE);
+    const justBefore = await view(handle);
+    expect(justBefore.status).toBe('bot');
+    expect(timerNames(justBefore)).toEqual(['botIdleResolve']);
+
+    await skipUntil(idleDue, MINUTE);
+    const resolved = await viewWhen(handle, (v) => v.status === 'resolved' && v.pendingTimers.length > 0);
+    expect(timerNames(resolved)).toEqual(['resolvedClose']);
+    const closeDue = dueMs(resolved, 'resolvedClose');
+    expect(closeDue - idleDue).toBeGreaterThanOrEqual(resolvedCloseMs);
+    expect(closeDue - idleDue).toBeLessThan(resolvedCloseMs + 2 * MINUTE);
+    // The projection activity runs after the timer was armed: wait for it.
+    await eventually(async () =>
+      (await getConversation(parley.db, handle.workflowId))?.status === 'resolved' ? true : undefined,
+    );
+
+    await skipUntil(closeDue, -MINUTE);
+    expect((await view(handle)).status).toBe('resolved');
+    expect((await handle.describe()).status.name).toBe('RUNNING');
+
+    await skipUntil(closeDue, MINUTE);
+    const outcome = await parley.result<typeof conversationWorkflow>(handle.workflowId);
+    expect(outcome).toEqual({ closedBy: 'parley', reason: 'inactive after resolution' });
+    expect(await parley.now()).toBeGreaterThanOrEqual(closeDue);
+    expect((await handle.describe()).status.name).toBe('COMPLETED');
+
+    const row = await getConversation(parley.db, handle.workflowId);
+    expect(row).toMatchObject({ status: 'closed', wa_id: waId, phone_number_id: PHONE_NUMBER_ID });
+    expect(row?.closed_at).toBeInstanceOf(Date);
+    const transitions = await listTransitions(parley.db, handle.workflowId);
+    expect(transitions.map((t) => [t.from_status, t.to_status, t.by, t.reason])).toEqual([
+      [null, 'bot', 'customer', 'new conversation'],
+      ['bot', 'resolved', 'parley', 'customer went quiet'],
+      ['resolved', 'closed', 'parley', 'inactive after resolution'],
+    ]);
+    expect(textsTo(waId)).toHaveLength(1);
+  });
+
+  it('reopens a resolved conversation when the customer writes again, cancelling the close timer', async () => {
+    const { taskQueue } = await parley.startWorker();
+    const waId = newCustomer();
+    const { handle, view: answered } = await conversationAnswered(taskQueue, waId);
+
+    await skipUntil(dueMs(answered, 'botIdleResolve'), MINUTE);
+    const resolved = await viewWhen(handle, (v) => timerNames(v).includes('resolvedClose'));
+    expect(resolved.status).toBe('resolved');
+
+    await skipUntil(dueMs(resolved, 'resolvedClose'), -HOUR);
+    await deliver(taskQueue, await customerText(waId, 'Actually, it still has not arrived'));
+    const replies = await eventually(() => (textsTo(waId).length === 2 ? textsTo(waId) : undefined));
+    expect(replies[1]!.text?.body).toMatch(/received your message/);
+
+    const reopened = await viewWhen(
+      handle,
+      (v) => v.status === 'bot' && timerNames(v).includes('botIdleResolve'),
+    );
+    expect(timerNames(reopened)).toEqual(['botIdleResolve']);
+    expect(reopened.lastTurns.map((t) => t.role)).toEqual(['customer', 'bot', 'customer', 'bot']);
+    // The close timer was cancelled on the server, not merely forgotten by the state.
+    const events = (await handle.fetchHistory()).events ?? [];
+    const summary = (data: Uint8Array | null | undefined) =>
+      data ? String(JSON.parse(Buffer.from(data).toString('utf8'))) : '';
+    const closeTimers = events.filter(
+      (e) =>
+        e.timerStartedEventAttributes && summary(e.userMetadata?.summary?.data).startsWith('Close if quiet'),
+    );
+    expect(closeTimers).toHaveLength(1);
+    const cancelled = events.filter((e) => e.timerCanceledEventAttributes);
+    expect(cancelled.map((e) => String(e.timerCanceledEventAttributes!.startedEventId))).toEqual([
+      String(closeTimers[0]!.eventId),
+    ]);
+
+    // The projection is written after the reply went out: wait for it.
+    const transitions = await eventually(async () => {
+      const rows = await listTransitions(parley.db, handle.workflowId);
+      return rows.length === 3 ? rows : undefined;
+    });
+    expect(transitions.map((t) => [t.from_status, t.to_status, t.by, t.reason])).toEqual([
+      [null, 'bot', 'customer', 'new conversation'],
+      ['bot', 'resolved', 'parley', 'customer went quiet'],
+      ['resolved', 'bot', 'customer', 'customer wrote again'],
+    ]);
+    expect((await getConversation(parley.db, handle.workflowId))?.status).toBe('bot');
+  });
+
+  it('shows pending timers with names, summaries and due times; resolve arms the close timer', async () => {
+    const { taskQueue } = await parley.startWorker();
+    const waId = newCustomer();
+    const { handle, view: answered } = await conversationAnswered(taskQueue, waId);
+
+    const now = await parley.now();
+    expect(answered.pendingTimers).toEqual([
+      {
+        name: 'botIdleResolve',
+        summary: 'Resolve if the customer stays quiet for 1 h',
+        dueAt: expect.any(String),
+      },
+    ]);
+    expect(dueMs(answered, 'botIdleResolve') - now).toBeLessThanOrEqual(botIdleResolveMs);
+    expect(dueMs(answered, 'botIdleResolve') - now).toBeGreaterThan(botIdleResolveMs - MINUTE);
+
+    const afterUpdate = await handle.executeUpdate(resolveUpdate, { args: [{ by: 'agent-1' }] });
+    expect(afterUpdate.status).toBe('resolved');
+    expect(timerNames(afterUpdate)).not.toContain('botIdleResolve');
+
+    const resolved = await viewWhen(handle, (v) => timerNames(v).includes('resolvedClose'));
+    const resolvedAt = await parley.now();
+    expect(resolved.pendingTimers).toEqual([
+      { name: 'resolvedClose', summary: 'Close if quiet for 24 h', dueAt: expect.any(String) },
+    ]);
+    expect(dueMs(resolved, 'resolvedClose') - resolvedAt).toBeLessThanOrEqual(resolvedCloseMs);
+    expect(dueMs(resolved, 'resolvedClose') - resolvedAt).toBeGreaterThan(resolvedCloseMs - MINUTE);
+
+    const transitions = await eventually(async () => {
+      const rows = await listTransitions(parley.db, handle.workflowId);
+      return rows.length === 2 ? rows : undefined;
+    });
+    expect(transitions[1]).toMatchObject({ from_status: 'bot', to_status: 'resolved', by: 'agent-1' });
+  });
+
+  describe('the 24-hour customer-service window', () => {
+    /** Customer writes, an agent takes over and answers, then nobody writes for 25 hours. */
+    async function agentReplyAfter25Hours(settings: Parameters<TimeSkippingParley['startWorker']>[0]) {
+      const { taskQueue } = await parley.startWorker(settings);
+      const waId = newCustomer();
+      const { handle } = await conversationAnswered(taskQueue, waId);
+      await handle.executeUpdate(assignAgentUpdate, { args: [{ agentId: 'agent-7', agentName: 'Maya' }] });
+
+      const inside = await handle.executeUpdate(agentReplyUpdate, {
+        args: [{ agentId: 'agent-7', text: 'Let me check that for you.' }],
+      });
+      expect(inside).toMatchObject({ delivered: true, messageId: expect.any(String) });
+
+      await parley.env.sleep(25 * HOUR);
+      const before = await view(handle);
+      expect(before.status).toBe('human');
+      expect(Date.parse(before.windowExpiresAt!)).toBeLessThan(await parley.now());
+
+      const result = await handle.executeUpdate(agentReplyUpdate, {
+        args: [{ agentId: 'agent-7', text: 'Your parcel is at the depot.' }],
+      });
+      return { handle, waId, result, after: await view(handle) };
+    }
+
+    it('does not send an agent reply free-form after 24 h; without a template it says why', async () => {
+      const { waId, result, after } = await agentReplyAfter25Hours({});
+
+      expect(result).toEqual({
+        delivered: false,
+        reason: 'outside the 24-hour window and no approved template is configured',
+      });
+      expect(after.recentSendFailures).toEqual([expect.objectContaining({ reason: 'OutsideServiceWindow' })]);
+      expect(textsTo(waId).map((m) => m.text?.body)).not.toContain('Your parcel is at the depot.');
+      expect(textsTo(waId).map((m) => m.text?.body)).toContain('Let me check that for you.');
+      expect(parley.sandbox.sent.filter((m) => m.waId === waId && m.type === 'template')).toEqual([]);
+    });
+
+    it('sends the configured re-engagement template instead', async () => {
+      const template = { name: 'parley_reengage', language: 'en' };
+      const { waId, result, after } = await agentReplyAfter25Hours({ reengagementTemplate: template });
+
+      expect(result).toMatchObject({
+        delivered: true,
+        messageId: expect.any(String),
+        reason: 'outside the 24-hour window: sent template parley_reengage',
+      });
+      const templates = parley.sandbox.sent.filter((m) => m.waId === waId && m.type === 'template');
+      expect(templates).toHaveLength(1);
+      expect(templates[0]).toMatchObject({
+        messageId: result.messageId,
+        template: { name: 'parley_reengage', languageCode: 'en' },
+      });
+      expect(textsTo(waId).map((m) => m.text?.body)).not.toContain('Your parcel is at the depot.');
+      expect(after.recentSendFailures).toEqual([]);
+      expect(after.lastTurns.at(-1)).toMatchObject({ role: 'system', messageIds: [result.messageId] });
+    });
+  });
+
+  it('answers a burst of three messages 500 ms apart with one reply (debounce 2 s)', async () => {
+    const { taskQueue } = await parley.startWorker({ debounceMs: 2_000, maxBatchWaitMs: 10_000 });
+    const waId = newCustomer();
+    const bodies = ['hi', 'my order 4411', 'is late'];
+    const messages: InboundMessage[] = [];
+    let handle: Conversation | undefined;
+    for (const body of bodies) {
+      if (messages.length > 0) await parley.env.sleep(500);
+      const message = await customerText(waId, body);
+      messages.push(message);
+      handle = await deliver(taskQueue, message);
+    }
+
+    await parley.env.sleep(2_500);
+    await eventually(() => textsTo(waId)[0]);
+    const answered = await viewWhen(handle!, (v) => timerNames(v).includes('botIdleResolve'));
+    // Give a stray second reply every chance to show up before counting.
+    await parley.env.sleep(10_000);
+    expect(textsTo(waId)).toHaveLength(1);
+
+    expect(answered.queuedMessages).toBe(0);
+    expect(answered.lastTurns).toHaveLength(2);
+    expect(answered.lastTurns[0]).toMatchObject({
+      role: 'customer',
+      text: 'hi\nmy order 4411\nis late',
+      messageIds: messages.map((m) => m.id),
+    });
+    expect(answered.lastTurns[1]).toMatchObject({ role: 'bot', messageIds: [textsTo(waId)[0]!.messageId] });
+    // One read receipt with the typing indicator, on the last message of the burst.
+    expect(parley.sandbox.reads.filter((r) => messages.some((m) => m.id === r.messageId))).toEqual([
+      expect.objectContaining({ messageId: messages[2]!.id, typingIndicator: true }),
+    ]);
   });
 });
