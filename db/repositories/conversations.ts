@@ -47,8 +47,13 @@ export async function upsertConversation(db: Db, c: ConversationProjection): Pro
         escalated: c.escalated ?? false,
         // An empty summary (a fresh run that has not summarised yet) never wipes the stored one.
         summary: sql`case when excluded.summary = '' then conversations.summary else excluded.summary end`,
+        // Kept through the close; a reopened conversation is unresolved again.
         resolved_at:
-          c.status === 'resolved' ? sql`coalesce(conversations.resolved_at, excluded.resolved_at)` : null,
+          c.status === 'resolved'
+            ? sql`coalesce(conversations.resolved_at, excluded.resolved_at)`
+            : c.status === 'closed'
+              ? sql`conversations.resolved_at`
+              : null,
         closed_at: c.status === 'closed' ? sql`coalesce(conversations.closed_at, excluded.closed_at)` : null,
         updated_at: now,
       }),
