@@ -19,7 +19,9 @@ export interface RunningApi {
  */
 export async function startApi(config: Config, logger: Logger): Promise<RunningApi> {
   if (!config.databaseUrl) throw new Error('DATABASE_URL is required to run the API');
-  const db = createDb(config.databaseUrl);
+  const db = createDb(config.databaseUrl, {
+    onIdleClientError: (err) => logger.warn('idle Postgres connection lost', { err }),
+  });
   await migrateToLatest(db);
   const connection = Connection.lazy({ address: config.temporal.address ?? 'localhost:7233' });
   const client = new Client({ connection, namespace: config.temporal.namespace });

@@ -15,7 +15,13 @@ export interface Database {
 export type Db = Kysely<Database>;
 
 /** A kysely instance over a pg pool. The caller owns it and calls `destroy()` at shutdown. */
-export function createDb(databaseUrl: string, opts: { maxConnections?: number } = {}): Db {
+export function createDb(
+  databaseUrl: string,
+  opts: { maxConnections?: number; onIdleClientError?: (err: Error) => void } = {},
+): Db {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: opts.maxConnections ?? 10 });
+  // An idle client dropped by the server (restart, failover) emits 'error' on the pool; unhandled,
+  // that would kill the process. The pool replaces the client on the next checkout.
+  pool.on('error', (err) => opts.onIdleClientError?.(err));
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }

@@ -9,14 +9,7 @@ import { createInterface, type Interface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { SANDBOX_DEFAULTS } from '../devstack/sandbox-defaults.js';
 import type { SandboxSentMessage } from '../devstack/whatsapp-sandbox.js';
-import {
-  buttonReplyMessage,
-  messageChangeValue,
-  signWebhook,
-  textMessage,
-  webhookBody,
-  type MetaMessage,
-} from '../test/fixtures/whatsapp-webhooks.js';
+import * as meta from '../test/fixtures/whatsapp-webhooks.js';
 
 const { values: flags } = parseArgs({
   options: { 'wa-id': { type: 'string' }, name: { type: 'string' }, 'phone-number-id': { type: 'string' } },
@@ -27,7 +20,7 @@ const name = flags.name ?? env.CHAT_NAME ?? 'Terminal Customer';
 const phoneNumberId = flags['phone-number-id'] ?? SANDBOX_DEFAULTS.PHONE_NUMBER_ID;
 const appSecret = env.WHATSAPP_APP_SECRET ?? SANDBOX_DEFAULTS.WHATSAPP_APP_SECRET;
 const parleyUrl = env.PARLEY_URL ?? `http://localhost:${env.PORT ?? 3000}`;
-const sandboxUrl = env.SANDBOX_URL ?? `http://127.0.0.1:${SANDBOX_DEFAULTS.SANDBOX_PORT}`;
+const sandboxUrl = env.SANDBOX_URL ?? `http://127.0.0.1:${env.SANDBOX_PORT ?? SANDBOX_DEFAULTS.SANDBOX_PORT}`;
 const REPLY_WAIT_MS = 20_000;
 const now = () => Math.floor(Date.now() / 1000);
 
@@ -65,46 +58,41 @@ function render(m: SandboxSentMessage): string {
   return `parley> [${m.type} message]`;
 }
 
-/** Fetches replies newer than `after`; prints them unless `quiet`. Returns how many arrived. */
-async function poll(quiet = false): Promise<number> {
+/** Prints replies newer than `after` (unless `quiet`) and moves `after` past them. */
+async function poll(quiet = false): Promise<void> {
   const url = `${sandboxUrl}/sandbox/messages?to=${waId}&after=${after}`;
-  let messages: SandboxSentMessage[];
   try {
     const res = await fetch(url, { signal: AbortSignal.timeout(5_000) });
     if (!res.ok) throw new Error(`HTTP ${res.status}: ${await res.text()}`);
-    ({ messages } = (await res.json()) as { messages: SandboxSentMessage[] });
+    const { messages } = (await res.json()) as { messages: SandboxSentMessage[] };
+    sandboxDown = false;
+    for (const m of messages.filter((m) => m.seq > after)) {
+      after = m.seq;
+      if (!quiet) show(render(m));
+    }
   } catch (err) {
     if (!sandboxDown) show(unreachable('the sandbox', sandboxUrl, err));
     sandboxDown = true;
-    return 0;
   }
-  sandboxDown = false;
-  const fresh = messages.filter((m) => m.seq > after);
-  for (const m of fresh) {
-    after = Math.max(after, m.seq);
-    if (!quiet) show(render(m));
-  }
-  return fresh.length;
 }
 
-let polling: Promise<number> | undefined;
-const pollOnce = (): Promise<number> => (polling ??= poll().finally(() => (polling = undefined)));
+// One poll at a time: the background interval and waitForReply share it, so nothing prints twice.
+let polling: Promise<void> | undefined;
+const pollOnce = (): Promise<void> => (polling ??= poll().finally(() => (polling = undefined)));
 
-async function send(message: MetaMessage): Promise<boolean> {
-  const body = JSON.stringify(
-    webhookBody([
-      messageChangeValue(message, {
-        phoneNumberId,
-        displayPhoneNumber: SANDBOX_DEFAULTS.DISPLAY_PHONE_NUMBER,
-        contacts: [{ waId, name }],
-      }),
-    ]),
-  );
+async function send(message: meta.MetaMessage): Promise<boolean> {
+  const value = meta.messageChangeValue(message, {
+    phoneNumberId,
+    displayPhoneNumber: SANDBOX_DEFAULTS.DISPLAY_PHONE_NUMBER,
+    contacts: [{ waId, name }],
+  });
+  const body = JSON.stringify(meta.webhookBody([value]));
+  const signature = meta.signWebhook(body, appSecret);
   const url = `${parleyUrl}/webhooks/whatsapp`;
   try {
     const res = await fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-hub-signature-256': signWebhook(body, appSecret) },
+      headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature },
       body,
       signal: AbortSignal.timeout(15_000),
     });
@@ -141,16 +129,12 @@ async function main(): Promise<void> {
     const common = { id: `wamid.${randomBytes(24).toString('base64url')}`, from: waId, timestamp: now() };
     const tap = /^\/tap\s+(\d+)$/.exec(line);
     const button = tap && lastButtons?.buttons[Number(tap[1]) - 1];
-    let message: MetaMessage | undefined;
+    let message: meta.MetaMessage | undefined;
     if (button && lastButtons) {
-      message = buttonReplyMessage({
-        ...common,
-        contextId: lastButtons.messageId,
-        replyId: button.id,
-        ...button,
-      });
+      const { messageId: contextId } = lastButtons;
+      message = meta.buttonReplyMessage({ ...common, contextId, replyId: button.id, title: button.title });
     } else if (line.startsWith('/')) console.log(tap ? 'No such button.' : 'Commands: /tap <n>, /quit');
-    else if (line) message = textMessage({ ...common, body: line });
+    else if (line) message = meta.textMessage({ ...common, body: line });
     const since = after;
     if (message && (await send(message))) await waitForReply(since);
     if (tty) rl.prompt();

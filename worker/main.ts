@@ -23,7 +23,9 @@ export async function startWorker(
   opts: { workflowBundle?: WorkflowBundle } = {},
 ): Promise<RunningWorker> {
   if (!config.databaseUrl) throw new Error('DATABASE_URL is required to run the worker');
-  const db = createDb(config.databaseUrl);
+  const db = createDb(config.databaseUrl, {
+    onIdleClientError: (err) => logger.warn('idle Postgres connection lost', { err }),
+  });
   await migrateToLatest(db);
   const connection = await NativeConnection.connect({ address: config.temporal.address ?? 'localhost:7233' });
   const worker = await createParleyWorker({
