@@ -67,6 +67,8 @@ export interface LocalStack {
 
 export interface BenchWorker {
   placement: Exclude<WorkerPlacement, 'deferred'>;
+  /** The process the worker runs in: the child's pid, or this process's when in-process. */
+  pid: number | undefined;
   /** Stops polling and lets running activities finish. */
   shutdown(): Promise<void>;
 }
@@ -172,7 +174,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
         const running = await startWorker(config, logger.child({ service: 'parley-worker' }), {
           workflowBundle: bundle,
         });
-        started = { placement, shutdown: () => running.shutdown() };
+        started = { placement, pid: process.pid, shutdown: () => running.shutdown() };
       } else {
         const bundlePath = join(await scratchDir(), 'workflow-bundle.js');
         await writeFile(bundlePath, bundle.code);
@@ -226,7 +228,7 @@ function startChildWorker(env: Record<string, string>, nice: number | undefined)
     cwd: fileURLToPath(new URL('..', import.meta.url)),
     stdio: ['ignore', 'inherit', 'inherit'],
   });
-  return { placement: 'child-process', shutdown: () => stopProcess(child, 30_000) };
+  return { placement: 'child-process', pid: child.pid, shutdown: () => stopProcess(child, 30_000) };
 }
 
 /** Resolves once a worker polls the task queue for workflow tasks. */

@@ -423,6 +423,8 @@ interface DrainResult {
   sandboxSent: number;
   recorded: number;
   answered: number;
+  /** Temporal history events per accepted message, over a sample of conversations (current runs). */
+  eventsPerMessage: number | undefined;
 }
 
 /**
@@ -444,6 +446,7 @@ async function drain(stack: LocalStack, accepted: PreparedWebhook[], timeoutS: n
     sandboxSent: 0,
     recorded: 0,
     answered: 0,
+    eventsPerMessage: undefined,
   };
   if (accepted.length === 0) return result;
   const db = createDb(stack.databaseUrl, { maxConnections: 2 });
@@ -469,7 +472,30 @@ async function drain(stack: LocalStack, accepted: PreparedWebhook[], timeoutS: n
   } finally {
     await db.destroy();
   }
+  result.eventsPerMessage = await historyEventsPerMessage(stack, accepted);
   return result;
+}
+
+/**
+ * How much Temporal work one message costs: history events per message over up to 20 conversations
+ * (the current run of each; a conversation that continued-as-new counts only its latest run).
+ */
+async function historyEventsPerMessage(stack: LocalStack, accepted: PreparedWebhook[]) {
+  const perCustomer = new Map<string, number>();
+  for (const w of accepted) perCustomer.set(w.customer, (perCustomer.get(w.customer) ?? 0) + 1);
+  const sample = [...perCustomer].slice(0, 20);
+  let events = 0;
+  let messages = 0;
+  for (const [customer, count] of sample) {
+    try {
+      const handle = stack.client.workflow.getHandle(`whatsapp:${stack.phoneNumberId}:${customer}`);
+      events += (await handle.describe()).historyLength;
+      messages += count;
+    } catch {
+      // A conversation that cannot be described is left out of the sample.
+    }
+  }
+  return messages ? events / messages : undefined;
 }
 
 /** Messages of `direction` whose `column` is in `values` (in chunks, to keep the statements small). */
@@ -587,7 +613,15 @@ async function waitUntilReady(apiUrl: string) {
 
 // ---- report ---------------------------------------------------------------------------------------
 
+const CPU_NOTES: Record<string, string> = {
+  'bench process': 'API + load generator (+ worker when in-process)',
+  'worker process': 'the worker in its own process',
+};
+
 function phaseRows(r: PhaseResult, offeredRate?: number): Row[] {
+  const ours = [...r.cores.values()].reduce((a, b) => a + b, 0);
+  // Anything else on the machine (another build, test run…) competes for the same cores.
+  const others = Math.max(0, r.machineBusy * cpus().length - ours);
   const failures = [...r.statuses.values(), ...r.errors.values()].reduce((a, b) => a + b, 0) + r.unanswered;
   const rows: Row[] = [
     ['requests', r.sent],
@@ -609,16 +643,15 @@ function phaseRows(r: PhaseResult, offeredRate?: number): Row[] {
       `${ms(r.eventLoopDelay.p99)} / ${ms(r.eventLoopDelay.max)}`,
       'bench process',
     ],
-    ...[...r.cores].map(([name, cores]): Row => [
-      `CPU: ${name}`,
-      `${cores.toFixed(2)} cores`,
-      name === 'bench process' ? 'API + worker + load generator' : '',
-    ]),
+    ...[...r.cores]
+      .filter(([name, cores]) => name !== 'other children' || cores >= 0.01)
+      .map(([name, cores]): Row => [`CPU: ${name}`, `${cores.toFixed(2)} cores`, CPU_NOTES[name] ?? '']),
     [
-      'CPU: whole machine',
-      `${(r.machineBusy * 100).toFixed(0)} %`,
-      `of ${cpus().length} cores, incl. Temporal`,
+      'CPU: other processes',
+      `${others.toFixed(2)} cores`,
+      others > 0.2 ? 'not ours: figures disturbed' : 'not ours',
     ],
+    ['CPU: whole machine', `${(r.machineBusy * 100).toFixed(0)} %`, `of ${cpus().length} cores`],
   );
   return rows;
 }
@@ -689,6 +722,11 @@ function printReport(commandLine: string, o: Options, stack: LocalStack, r: Repo
       `${d.answered}/${d.conversations} conversations`,
     ],
     ['sandbox: replies ≥ conversations', after(d.sandboxCoveredAfterS), `${d.sandboxSent} replies sent`],
+    [
+      'Temporal history events / message',
+      d.eventsPerMessage === undefined ? '—' : d.eventsPerMessage.toFixed(1),
+      'sample of 20 conversations',
+    ],
   ]);
 
   const errors = r.open.sent - r.open.ok;
