@@ -13,6 +13,11 @@ const benchmarks: Record<string, { description: string; load: () => Promise<Benc
     description: 'signed webhooks at the API: acknowledgement latency p50/p99 and throughput',
     load: () => import('./webhook.js'),
   },
+  turn: {
+    description:
+      'one conversation turn, webhook 200 → reply at the Graph API: p50/p95; worker memory with 1,000 open conversations',
+    load: () => import('./turn.js'),
+  },
 };
 
 function usage(): string {

@@ -77,7 +77,12 @@ const whatsapp = proxyActivities<Activities>({
   // non-retryable ApplicationFailures raised by the Graph client and come back as ActivityFailure.
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 10 },
 });
-const courtesy = proxyActivities<Activities>({
+// Short steps run as local activities: same retries and timeouts, far fewer history events.
+const quickStore = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '10s',
+  retry: { initialInterval: '500ms', maximumInterval: '30s' },
+});
+const quickCourtesy = proxyLocalActivities<Activities>({
   startToCloseTimeout: '10s',
   retry: { initialInterval: '1s', maximumAttempts: 3 },
 });
@@ -117,7 +122,13 @@ export async function conversationWorkflow(input: ConversationInput): Promise<Co
     const scope = new CancellationScope();
     timerScopes.set(name, scope);
     scope
-      .run(() => sleep(Math.max(1, timer.dueAtMs - Date.now()), { summary: timer.summary }))
+      .run(async () => {
+        // A timer pushed back while it slept (see extendTimer) sleeps again for the rest: one
+        // timer per idle period instead of a cancel and a new timer on every turn.
+        for (let left = timer.dueAtMs - Date.now(); left > 0; left = timer.dueAtMs - Date.now()) {
+          await sleep(left, { summary: timer.summary });
+        }
+      })
       .then(() => {
         if (timerScopes.get(name) !== scope) return;
         timerScopes.delete(name);
@@ -133,6 +144,13 @@ export async function conversationWorkflow(input: ConversationInput): Promise<Co
     cancelTimer(name);
     state.timers[name] = { dueAtMs: Date.now() + delayMs, summary };
     startTimer(name);
+  }
+
+  /** Moves a running timer's deadline later without a new timer in history; arms it if absent. */
+  function extendTimer(name: string, delayMs: number, summary: string): void {
+    const running = state.timers[name];
+    if (running && timerScopes.has(name)) running.dueAtMs = Date.now() + delayMs;
+    else armTimer(name, delayMs, summary);
   }
 
   function cancelTimer(name: string): void {
@@ -378,25 +396,29 @@ export async function conversationWorkflow(input: ConversationInput): Promise<Co
       },
       settings().transcriptTurns,
     );
-    await store.recordInboundMessages.executeWithOptions(
-      { summary: `Log ${batch.length} inbound message(s)` },
-      [projection(), batch],
-    );
     const last = batch[batch.length - 1]!;
     const botAnswers = state.status === 'bot';
-    await bestEffort('mark read', () =>
-      courtesy.markRead.executeWithOptions(
-        { summary: botAnswers ? 'Mark read + typing indicator' : 'Mark read' },
-        [state.phoneNumberId, last.id, botAnswers],
+    // Both are short and local: as local activities in parallel they cost one workflow task and two
+    // markers instead of two activity round trips through the server (the dev server's bottleneck).
+    await Promise.all([
+      quickStore.recordInboundMessages.executeWithOptions(
+        { summary: `Log ${batch.length} inbound message(s)` },
+        [projection(), batch],
       ),
-    );
+      bestEffort('mark read', () =>
+        quickCourtesy.markRead.executeWithOptions(
+          { summary: botAnswers ? 'Mark read + typing indicator' : 'Mark read' },
+          [state.phoneNumberId, last.id, botAnswers],
+        ),
+      ),
+    ]);
     if (!botAnswers) return; // a person owns the conversation: they answer, not Parley.
 
     const reply = composeBotReply({ batch, state });
     // An agent may have taken over while this turn ran: then Parley stays quiet.
     if (state.status !== 'bot') return;
     await sendToCustomer(reply, `reply:${last.id}`, { role: 'bot' });
-    armTimer(
+    extendTimer(
       'botIdleResolve',
       settings().botIdleResolveMs,
       `Resolve if the customer stays quiet for ${humanDuration(settings().botIdleResolveMs)}`,

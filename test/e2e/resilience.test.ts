@@ -179,18 +179,16 @@ describe('a worker process SIGKILLed in the middle of a turn', () => {
     const killedAt = Date.now();
     await startWorker();
     const startupMs = Date.now() - killedAt;
-    // markRead's 10 s start-to-close runs out, its retry (1 s later) runs on worker 2, and the turn
-    // goes on there.
+    // The workflow task that was running markRead times out on the dead worker and runs again on
+    // worker 2, and the turn goes on there.
     await expectOneReplyThenNormalService(waId, id, 35_000);
     console.info(
       `[resilience] read-receipt kill: killed ${killedAt - postedAt} ms after posting, worker 2 up in ` +
         `${startupMs} ms, first reply ${h.repliesTo(waId)[0]!.timestampMs - postedAt} ms after posting`,
     );
 
-    const markRead = h.activityEvents(await h.history(waId), 'markRead');
-    // First turn: attempt 1 died with worker 1, attempt 2 ran on worker 2. Second turn: one attempt.
-    expect(markRead.started.map((a) => a!.attempt)).toEqual([2, 1]);
-    expect(markRead.completed).toBe(2);
+    // markRead is a local activity: worker 1 died inside it, worker 2 ran the workflow task again
+    // and asked Meta a second time (a courtesy call, harmless to repeat).
     expect(parley.sandbox.reads.filter((r) => r.messageId === id).length).toBe(2);
   });
 });
