@@ -11,6 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { signWebhook, textMessageWebhook } from '../test/fixtures/whatsapp-webhooks.js';
 import { startLocalStack, type LocalStack } from './local-stack.js';
@@ -56,16 +57,20 @@ export async function run(args: string[]): Promise<number> {
       conversations: { type: 'string', default: '50' },
       turns: { type: 'string', default: '5' },
       open: { type: 'string', default: '1000' },
+      'think-ms': { type: 'string', default: '2000' },
       help: { type: 'boolean', default: false },
     },
   });
   if (values.help) {
-    console.log('npm run bench turn [-- --conversations 50 --turns 5 --open 1000]');
+    console.log('npm run bench turn [-- --conversations 50 --turns 5 --think-ms 2000 --open 1000]');
     return 0;
   }
   const conversations = Number(values.conversations);
   const turns = Number(values.turns);
   const open = Number(values.open);
+  // A customer reads the reply and types the next message: real gaps are 5-30 s, 2 s is a fast typer.
+  // --think-ms 0 turns phase 1 into a saturation (throughput) test instead.
+  const thinkMs = Number(values['think-ms']);
 
   const stack: LocalStack = await startLocalStack({
     worker: 'child-process',
@@ -98,13 +103,23 @@ export async function run(args: string[]): Promise<number> {
     // Warm-up: a few conversations end to end, not counted (worker caches, JIT, connection pools).
     await Promise.all(Array.from({ length: 5 }, (_, i) => turn(`4990000${i}`, 'warm up')));
 
+    // Baseline: one conversation on an otherwise idle stack, the overhead without queueing.
+    const baseline: number[] = [];
+    for (let t = 0; t < 20; t++) baseline.push(await turn('49900099', `baseline ${t}`));
+    const baselineSummary = summarize(baseline);
+
     console.error(`  phase 1: ${conversations} conversations × ${turns} turns`);
     const latencies: number[] = [];
     const started = performance.now();
     await Promise.all(
       Array.from({ length: conversations }, async (_, c) => {
         const waId = `4991${String(c).padStart(6, '0')}`;
-        for (let t = 0; t < turns; t++) latencies.push(await turn(waId, `turn ${t}`));
+        // Stagger the starts so the conversations do not all type in lockstep.
+        await sleep(Math.random() * thinkMs);
+        for (let t = 0; t < turns; t++) {
+          latencies.push(await turn(waId, `turn ${t}`));
+          if (t < turns - 1) await sleep(thinkMs * (0.5 + Math.random()));
+        }
       }),
     );
     const elapsedS = (performance.now() - started) / 1000;
@@ -124,9 +139,14 @@ export async function run(args: string[]): Promise<number> {
 
     console.log('\nnpm run bench turn', args.join(' '));
     printTable('Turn orchestration overhead (webhook 200 → reply at the Graph API)', [
-      ['turns measured', summary.count, `${conversations} conversations × ${turns} turns`],
+      [
+        'turns measured',
+        summary.count,
+        `${conversations} concurrent conversations × ${turns} turns, think time ~${thinkMs} ms`,
+      ],
       ...latencyRows(summary),
       ['turns per second', (summary.count / elapsedS).toFixed(1)],
+      ...latencyRows(baselineSummary, 'idle baseline (1 conversation, 20 turns)'),
       ['', '', TARGET_TEXT],
     ]);
     printTable('Worker memory (its own process)', [

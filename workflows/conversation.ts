@@ -7,7 +7,6 @@ import {
   continueAsNew,
   isCancellation,
   log,
-  proxyActivities,
   proxyLocalActivities,
   setCurrentDetails,
   setHandler,
@@ -71,22 +70,20 @@ export interface ConversationOutcome {
 
 const QUERY_TURNS = 10;
 
-const whatsapp = proxyActivities<Activities>({
+// The steps of a turn run as local activities: same timeouts, retries and idempotency, but a turn
+// costs one or two workflow tasks instead of a server round trip per step (the history store is
+// what limits a 2-core deployment). Long backoffs become durable timers on their own.
+const whatsapp = proxyLocalActivities<Activities>({
   startToCloseTimeout: '20s',
   // Rate limits (130429, 131056) and Meta 5xx are retried with backoff; permanent Meta errors are
   // non-retryable ApplicationFailures raised by the Graph client and come back as ActivityFailure.
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 10 },
 });
-// Short steps run as local activities: same retries and timeouts, far fewer history events.
-const quickStore = proxyLocalActivities<Activities>({
-  startToCloseTimeout: '10s',
-  retry: { initialInterval: '500ms', maximumInterval: '30s' },
-});
-const quickCourtesy = proxyLocalActivities<Activities>({
+const courtesy = proxyLocalActivities<Activities>({
   startToCloseTimeout: '10s',
   retry: { initialInterval: '1s', maximumAttempts: 3 },
 });
-const store = proxyActivities<Activities>({
+const store = proxyLocalActivities<Activities>({
   startToCloseTimeout: '10s',
   retry: { initialInterval: '500ms', maximumInterval: '30s' },
 });
@@ -398,15 +395,14 @@ export async function conversationWorkflow(input: ConversationInput): Promise<Co
     );
     const last = batch[batch.length - 1]!;
     const botAnswers = state.status === 'bot';
-    // Both are short and local: as local activities in parallel they cost one workflow task and two
-    // markers instead of two activity round trips through the server (the dev server's bottleneck).
+    // In parallel: the log write and the blue ticks do not depend on each other.
     await Promise.all([
-      quickStore.recordInboundMessages.executeWithOptions(
-        { summary: `Log ${batch.length} inbound message(s)` },
-        [projection(), batch],
-      ),
+      store.recordInboundMessages.executeWithOptions({ summary: `Log ${batch.length} inbound message(s)` }, [
+        projection(),
+        batch,
+      ]),
       bestEffort('mark read', () =>
-        quickCourtesy.markRead.executeWithOptions(
+        courtesy.markRead.executeWithOptions(
           { summary: botAnswers ? 'Mark read + typing indicator' : 'Mark read' },
           [state.phoneNumberId, last.id, botAnswers],
         ),
