@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { bundleParleyWorkflows } from '../devstack/workflow-bundle.js';
 import { startApi, type RunningApi } from '../api/main.js';
 import { loadConfig, type Config } from '../core/config.js';
 import { createLogger, type Logger, type LogLevel } from '../core/logger.js';
@@ -20,7 +21,6 @@ import { SANDBOX_DEFAULTS } from '../devstack/sandbox-defaults.js';
 import { startTemporalDevServer, stopProcess } from '../devstack/temporal-dev-server.js';
 import { startWhatsAppSandbox, type WhatsAppSandbox } from '../devstack/whatsapp-sandbox.js';
 import { startWorker } from '../worker/main.js';
-import { workflowsPath } from '../worker/worker.js';
 
 /**
  * Where the worker runs: `in-process` (default, as the tests and `npm run dev` run it), `child-process`
@@ -134,7 +134,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
             );
             return postgres.url;
           })(),
-        bundleWorkflowCode({ workflowsPath: workflowsPath(), logger: quietBundlerLogger }),
+        bundleParleyWorkflows(),
       ]),
     );
     if (externalTemporal) progress(`Temporal             ${temporalAddress} (from TEMPORAL_ADDRESS)`);
@@ -284,12 +284,3 @@ function cappedLogger(level: LogLevel, limit: number): Logger {
     else if (written === limit + 1) process.stderr.write(`bench: more than ${limit} log lines, muting\n`);
   });
 }
-
-const quietBundlerLogger = {
-  trace: () => {},
-  debug: () => {},
-  info: () => {},
-  warn: (message: string) => console.warn(message),
-  error: (message: string) => console.error(message),
-  log: () => {},
-};

@@ -230,30 +230,21 @@ export async function conversationWorkflow(input: ConversationInput): Promise<Co
       },
     },
   );
-  setHandler(
-    handBackUpdate,
-    ({ by, reason }) => {
-      transition('bot', by, reason ?? 'handed back to Parley');
-      return toView(state, conversationId, QUERY_TURNS);
-    },
-    { validator: (cmd) => validateOperator(cmd, 'handBack') },
-  );
-  setHandler(
-    resolveUpdate,
-    ({ by, reason }) => {
-      transition('resolved', by, reason ?? 'resolved');
-      return toView(state, conversationId, QUERY_TURNS);
-    },
-    { validator: (cmd) => validateOperator(cmd, 'resolve') },
-  );
-  setHandler(
-    closeUpdate,
-    ({ by, reason }) => {
-      transition('closed', by, reason ?? 'closed');
-      return toView(state, conversationId, QUERY_TURNS);
-    },
-    { validator: (cmd) => validateOperator(cmd, 'close') },
-  );
+  const operatorCommands = [
+    { update: handBackUpdate, command: 'handBack', to: 'bot', defaultReason: 'handed back to Parley' },
+    { update: resolveUpdate, command: 'resolve', to: 'resolved', defaultReason: 'resolved' },
+    { update: closeUpdate, command: 'close', to: 'closed', defaultReason: 'closed' },
+  ] as const;
+  for (const { update, command, to, defaultReason } of operatorCommands) {
+    setHandler(
+      update,
+      ({ by, reason }) => {
+        transition(to, by, reason ?? defaultReason);
+        return toView(state, conversationId, QUERY_TURNS);
+      },
+      { validator: (cmd) => validateOperator(cmd, command) },
+    );
+  }
 
   function validateOperator(cmd: { by: string }, command: 'handBack' | 'resolve' | 'close') {
     requireText(cmd.by, 'by', 100);

@@ -2,7 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { History } from '@temporalio/common/lib/proto-utils.js';
-import { bundleWorkflowCode, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { Worker, type WorkflowBundle } from '@temporalio/worker';
+import { bundleParleyWorkflows } from '../../devstack/workflow-bundle.js';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { workflowBundle } from '../support/parley.js';
@@ -38,15 +39,6 @@ const byName = (name: string) => {
   return found;
 };
 const eventTypes = (r: RecordedHistory) => new Set(r.json.events.map((e) => e.eventType));
-
-const quietBundlerLogger = {
-  trace: () => {},
-  debug: () => {},
-  info: () => {},
-  warn: () => {},
-  error: (message: string) => console.error(message),
-  log: () => {},
-};
 
 describe('recorded conversation histories', () => {
   it('cover the representative scenarios with non-trivial histories', () => {
@@ -87,10 +79,9 @@ describe('replay with the current workflow code', () => {
 describe('replay with a non-deterministic change', () => {
   let changed: WorkflowBundle;
   beforeAll(async () => {
-    changed = await bundleWorkflowCode({
-      workflowsPath: fileURLToPath(new URL('./nondeterministic-workflows.ts', import.meta.url)),
-      logger: quietBundlerLogger,
-    });
+    changed = await bundleParleyWorkflows(
+      fileURLToPath(new URL('./nondeterministic-workflows.ts', import.meta.url)),
+    );
   });
 
   it('fails every recorded history with a DeterminismViolationError', async () => {

@@ -1,12 +1,11 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { startEmbeddedPostgres } from '../../devstack/embedded-postgres.js';
 import { startTemporalDevServer } from '../../devstack/temporal-dev-server.js';
 import { temporalTestServerPath } from '../../devstack/temporal-binaries.js';
-import { workflowsPath } from '../../worker/worker.js';
+import { bundleParleyWorkflows } from '../../devstack/workflow-bundle.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -26,7 +25,7 @@ export default async function setup(project: TestProject) {
   const [temporal, postgres, bundle] = await Promise.all([
     startTemporalDevServer({ headless: true }),
     startEmbeddedPostgres(),
-    bundleWorkflowCode({ workflowsPath: workflowsPath(), logger: quietBundlerLogger }),
+    bundleParleyWorkflows(),
   ]);
   const bundleDir = await mkdtemp(join(tmpdir(), 'parley-bundle-'));
   const workflowBundlePath = join(bundleDir, 'workflow-bundle.js');
@@ -41,12 +40,3 @@ export default async function setup(project: TestProject) {
     await Promise.allSettled([temporal.stop(), postgres.stop()]);
   };
 }
-
-const quietBundlerLogger = {
-  trace: () => {},
-  debug: () => {},
-  info: () => {},
-  warn: (message: string) => console.warn(message),
-  error: (message: string) => console.error(message),
-  log: () => {},
-};
