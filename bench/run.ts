@@ -18,6 +18,10 @@ const benchmarks: Record<string, { description: string; load: () => Promise<Benc
       'one conversation turn, webhook 200 → reply at the Graph API: p50/p95; worker memory with 1,000 open conversations',
     load: () => import('./turn.js'),
   },
+  ocr: {
+    description: 'OCR of a one-page scan: latency p50/p95, memory with the OCR engine loaded',
+    load: () => import('./ocr.js'),
+  },
 };
 
 function usage(): string {

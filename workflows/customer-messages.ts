@@ -1,0 +1,116 @@
+/**
+ * What Parley itself says to customers (not model-written), in each supported language. Pure data:
+ * the workflow picks the text, so a replay always picks the same one.
+ */
+export type CustomerMessageKey =
+  | 'acknowledge'
+  | 'media_too_large'
+  | 'media_unsupported_type'
+  | 'media_unreadable'
+  | 'media_no_text'
+  | 'voice_empty'
+  | 'media_not_processed';
+
+const texts: Record<string, Record<CustomerMessageKey, string>> = {
+  en: {
+    acknowledge: 'Thanks{name}! We have received your message and will get back to you shortly.',
+    media_too_large: 'Sorry, that file is too large for us to open. Could you send a smaller photo or a PDF?',
+    media_unsupported_type: "Sorry, I can't open this type of file. Could you send a photo or a PDF instead?",
+    media_unreadable: "Sorry, I couldn't open that file, it seems to be damaged. Could you send it again?",
+    media_no_text:
+      "Sorry, I couldn't read any text in that document. Could you send a clearer photo or a PDF?",
+    voice_empty: "Sorry, I couldn't make out your voice message. Could you say it again or type it?",
+    media_not_processed:
+      'Thanks, we received your document. For your privacy we do not analyse identity documents automatically; a colleague will look at it if needed.',
+  },
+  fr: {
+    acknowledge: 'Merci{name} ! Nous avons bien reçu votre message et revenons vers vous très vite.',
+    media_too_large:
+      'Désolé, ce fichier est trop volumineux. Pourriez-vous envoyer une photo plus légère ou un PDF ?',
+    media_unsupported_type:
+      'Désolé, je ne peux pas ouvrir ce type de fichier. Pourriez-vous envoyer une photo ou un PDF ?',
+    media_unreadable:
+      "Désolé, je n'ai pas pu ouvrir ce fichier, il semble endommagé. Pourriez-vous le renvoyer ?",
+    media_no_text:
+      "Désolé, je n'ai pas pu lire de texte dans ce document. Pourriez-vous envoyer une photo plus nette ou un PDF ?",
+    voice_empty: "Désolé, je n'ai pas compris votre message vocal. Pourriez-vous le répéter ou l'écrire ?",
+    media_not_processed:
+      "Merci, nous avons bien reçu votre document. Pour protéger vos données, nous n'analysons pas automatiquement les pièces d'identité ; un collègue le consultera si nécessaire.",
+  },
+  nl: {
+    acknowledge: 'Bedankt{name}! We hebben je bericht ontvangen en komen zo snel mogelijk bij je terug.',
+    media_too_large: 'Sorry, dat bestand is te groot. Kun je een kleinere foto of een pdf sturen?',
+    media_unsupported_type: 'Sorry, dit type bestand kan ik niet openen. Kun je een foto of een pdf sturen?',
+    media_unreadable:
+      'Sorry, ik kon dat bestand niet openen, het lijkt beschadigd. Kun je het opnieuw sturen?',
+    media_no_text:
+      'Sorry, ik kon geen tekst lezen in dat document. Kun je een scherpere foto of een pdf sturen?',
+    voice_empty: 'Sorry, ik kon je spraakbericht niet verstaan. Kun je het herhalen of typen?',
+    media_not_processed:
+      'Bedankt, we hebben je document ontvangen. Voor je privacy analyseren we identiteitsbewijzen niet automatisch; een collega bekijkt het indien nodig.',
+  },
+  de: {
+    acknowledge: 'Danke{name}! Wir haben Ihre Nachricht erhalten und melden uns in Kürze.',
+    media_too_large: 'Leider ist die Datei zu groß. Könnten Sie ein kleineres Foto oder ein PDF senden?',
+    media_unsupported_type:
+      'Leider kann ich diesen Dateityp nicht öffnen. Könnten Sie ein Foto oder ein PDF senden?',
+    media_unreadable:
+      'Leider konnte ich die Datei nicht öffnen, sie scheint beschädigt zu sein. Könnten Sie sie erneut senden?',
+    media_no_text:
+      'Leider konnte ich in dem Dokument keinen Text lesen. Könnten Sie ein schärferes Foto oder ein PDF senden?',
+    voice_empty:
+      'Leider konnte ich Ihre Sprachnachricht nicht verstehen. Könnten Sie sie wiederholen oder schreiben?',
+    media_not_processed:
+      'Danke, wir haben Ihr Dokument erhalten. Zum Schutz Ihrer Daten werten wir Ausweisdokumente nicht automatisch aus; ein Kollege sieht es sich bei Bedarf an.',
+  },
+  es: {
+    acknowledge: '¡Gracias{name}! Hemos recibido tu mensaje y te responderemos enseguida.',
+    media_too_large:
+      'Lo siento, ese archivo es demasiado grande. ¿Podrías enviar una foto más pequeña o un PDF?',
+    media_unsupported_type:
+      'Lo siento, no puedo abrir este tipo de archivo. ¿Podrías enviar una foto o un PDF?',
+    media_unreadable: 'Lo siento, no pude abrir ese archivo, parece dañado. ¿Podrías enviarlo de nuevo?',
+    media_no_text:
+      'Lo siento, no pude leer texto en ese documento. ¿Podrías enviar una foto más nítida o un PDF?',
+    voice_empty: 'Lo siento, no entendí tu mensaje de voz. ¿Podrías repetirlo o escribirlo?',
+    media_not_processed:
+      'Gracias, hemos recibido tu documento. Por tu privacidad no analizamos documentos de identidad automáticamente; un compañero lo revisará si hace falta.',
+  },
+  it: {
+    acknowledge: 'Grazie{name}! Abbiamo ricevuto il tuo messaggio e ti risponderemo a breve.',
+    media_too_large: 'Spiacenti, il file è troppo grande. Puoi inviare una foto più leggera o un PDF?',
+    media_unsupported_type:
+      'Spiacenti, non riesco ad aprire questo tipo di file. Puoi inviare una foto o un PDF?',
+    media_unreadable:
+      'Spiacenti, non sono riuscito ad aprire il file, sembra danneggiato. Puoi inviarlo di nuovo?',
+    media_no_text:
+      'Spiacenti, non sono riuscito a leggere testo nel documento. Puoi inviare una foto più nitida o un PDF?',
+    voice_empty: 'Spiacenti, non ho capito il messaggio vocale. Puoi ripeterlo o scriverlo?',
+    media_not_processed:
+      "Grazie, abbiamo ricevuto il tuo documento. Per la tua privacy non analizziamo automaticamente i documenti d'identità; un collega lo controllerà se necessario.",
+  },
+  pt: {
+    acknowledge: 'Obrigado{name}! Recebemos a sua mensagem e responderemos em breve.',
+    media_too_large:
+      'Desculpe, esse ficheiro é demasiado grande. Pode enviar uma foto mais pequena ou um PDF?',
+    media_unsupported_type:
+      'Desculpe, não consigo abrir este tipo de ficheiro. Pode enviar uma foto ou um PDF?',
+    media_unreadable:
+      'Desculpe, não consegui abrir o ficheiro, parece estar danificado. Pode enviá-lo novamente?',
+    media_no_text:
+      'Desculpe, não consegui ler texto nesse documento. Pode enviar uma foto mais nítida ou um PDF?',
+    voice_empty: 'Desculpe, não percebi a sua mensagem de voz. Pode repetir ou escrever?',
+    media_not_processed:
+      'Obrigado, recebemos o seu documento. Para sua privacidade não analisamos documentos de identificação automaticamente; um colega verá se for necessário.',
+  },
+};
+
+/** The text in the customer's language (English when we do not speak it). */
+export function customerMessage(
+  key: CustomerMessageKey,
+  language: string | undefined,
+  vars: { name?: string } = {},
+): string {
+  const table = texts[language ?? 'en'] ?? texts.en!;
+  return table[key].replace('{name}', vars.name ? ` ${vars.name}` : '');
+}
