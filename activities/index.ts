@@ -1,6 +1,7 @@
 import type { Db } from '../db/database.js';
 import type { ConversationSettings } from '../workflows/definitions.js';
 import { createMessageLogActivities } from './message-log-activities.js';
+import { createUnderstandingActivities, type UnderstandingDeps } from './understanding-activities.js';
 import { createWhatsAppActivities } from './whatsapp-activities.js';
 import type { GraphClient } from './whatsapp/graph-client.js';
 
@@ -8,6 +9,7 @@ export interface ActivityDeps {
   db: Db;
   graph: GraphClient;
   conversationSettings: ConversationSettings;
+  understanding: Omit<UnderstandingDeps, 'graph'>;
 }
 
 /** Every activity the worker registers, built from real dependencies (or test ones). */
@@ -15,6 +17,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createMessageLogActivities(deps),
     ...createWhatsAppActivities(deps),
+    ...createUnderstandingActivities({ ...deps.understanding, graph: deps.graph }),
     /**
      * The worker's conversation settings, read by each workflow run through a local activity: a
      * config change reaches running conversations at their next run, and replays stay deterministic.

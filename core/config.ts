@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_INTENTS } from '../activities/understanding/types.js';
 import type { ConversationSettings } from '../workflows/definitions.js';
 
 /**
@@ -77,6 +78,10 @@ const envSchema = z.object({
   ),
   CONVERSATION_TRANSCRIPT_TURNS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(2).default(30)),
   WHATSAPP_REENGAGEMENT_TEMPLATE: optionalString,
+  MEDIA_MAX_BYTES: z.preprocess(emptyAsUndefined, z.coerce.number().int().positive().optional()),
+  SENSITIVE_DOCUMENTS_TO_MODEL: z.preprocess(emptyAsUndefined, z.enum(['true', 'false']).default('false')),
+  MODEL_ATTEMPTS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(10).default(3)),
+  INTENTS: optionalString,
   WHATSAPP_REENGAGEMENT_TEMPLATE_LANGUAGE: z.preprocess(emptyAsUndefined, z.string().default('en')),
 });
 
@@ -106,6 +111,12 @@ export interface Config {
   qdrant: { url: string | undefined; apiKey: string | undefined };
   operatorApiToken: string | undefined;
   conversation: ConversationSettings;
+  understanding: {
+    intents: readonly string[];
+    mediaMaxBytes: number | undefined;
+    sensitiveToModel: boolean;
+    modelAttempts: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -147,6 +158,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     qdrant: { url: e.QDRANT_URL, apiKey: e.QDRANT_API_KEY },
     operatorApiToken: e.OPERATOR_API_TOKEN,
+    understanding: {
+      intents: e.INTENTS
+        ? e.INTENTS.split(',')
+            .map((i) => i.trim())
+            .filter(Boolean)
+        : DEFAULT_INTENTS,
+      mediaMaxBytes: e.MEDIA_MAX_BYTES,
+      sensitiveToModel: e.SENSITIVE_DOCUMENTS_TO_MODEL === 'true',
+      modelAttempts: e.MODEL_ATTEMPTS,
+    },
     conversation: {
       debounceMs: e.CONVERSATION_DEBOUNCE_MS,
       maxBatchWaitMs: e.CONVERSATION_MAX_BATCH_WAIT_MS,

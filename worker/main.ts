@@ -1,5 +1,7 @@
 import { NativeConnection, type WorkflowBundle } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
+import { createModelClient } from '../activities/understanding/model-client.js';
+import { createOcr, OCR_LANGUAGES } from '../activities/understanding/ocr.js';
 import { createGraphClient } from '../activities/whatsapp/graph-client.js';
 import { loadConfig, type Config } from '../core/config.js';
 import { createLogger, type Logger } from '../core/logger.js';
@@ -27,6 +29,17 @@ export async function startWorker(
     onIdleClientError: (err) => logger.warn('idle Postgres connection lost', { err }),
   });
   await migrateToLatest(db);
+  const model = config.openai.baseUrl
+    ? createModelClient({
+        baseUrl: config.openai.baseUrl,
+        apiKey: config.openai.apiKey,
+        chatModel: config.openai.chatModel,
+        visionModel: config.openai.visionModel,
+        transcriptionModel: config.openai.transcriptionModel,
+      })
+    : undefined;
+  // Loaded on the first document or photo, not at start: most turns are text.
+  const ocr = createOcr({ languages: [...OCR_LANGUAGES] });
   const connection = await NativeConnection.connect({ address: config.temporal.address ?? 'localhost:7233' });
   const worker = await createParleyWorker({
     connection,
@@ -36,6 +49,7 @@ export async function startWorker(
     activities: createActivities({
       db,
       conversationSettings: config.conversation,
+      understanding: { ...config.understanding, model, ocr },
       graph: createGraphClient({
         graphUrl: config.whatsapp.graphUrl,
         apiVersion: config.whatsapp.apiVersion,
@@ -48,6 +62,7 @@ export async function startWorker(
     namespace: config.temporal.namespace,
   });
   const done = worker.run().finally(async () => {
+    await ocr.close().catch(() => {});
     await connection.close();
     await db.destroy();
     logger.info('worker stopped');

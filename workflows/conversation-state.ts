@@ -28,6 +28,8 @@ export interface ConversationState {
   assignedAgent?: { id: string; name?: string };
   language?: string;
   sentiment?: { label: string; score: number };
+  /** Sentiment scores of the last customer turns, oldest first (absent in runs before it existed). */
+  sentimentTrend?: number[];
   intent?: string;
   escalated: boolean;
   unreachable: boolean;

@@ -7,6 +7,7 @@ import {
   continueAsNew,
   isCancellation,
   log,
+  patched,
   proxyLocalActivities,
   setCurrentDetails,
   setHandler,
@@ -46,11 +47,16 @@ import {
   type TranscriptTurn,
 } from './definitions.js';
 import { composeBotReply } from './bot-reply.js';
+import { customerMessage } from './customer-messages.js';
+import { understandTurn, type UnderstoodTurn } from './understand-turn.js';
 import {
   ParleyAssignedAgent,
   ParleyBusinessNumber,
   ParleyEscalated,
+  ParleyIntent,
+  ParleyLanguage,
   ParleyLastInboundAt,
+  ParleySentiment,
   ParleyStatus,
 } from './search-attributes.js';
 
@@ -109,6 +115,7 @@ export async function conversationWorkflow(input: ConversationInput): Promise<Co
   const transitions: TransitionRecord[] = [];
   let lastArrivalMs = 0;
   let lastUpsertedAttributes = '';
+  let lastUnderstandingAttributes = '';
   let closedBy: ConversationOutcome | undefined;
 
   // ---- timers ---------------------------------------------------------------------------------
@@ -374,16 +381,13 @@ export async function conversationWorkflow(input: ConversationInput): Promise<Co
     state.customer.displayName =
       batch.findLast((m) => m.displayName)?.displayName ?? state.customer.displayName;
     upsertSearchAttributes([{ key: ParleyLastInboundAt, value: new Date(state.lastInboundAtMs) }]);
-    appendTurn(
-      state,
-      {
-        role: 'customer',
-        text: batch.map((m) => transcriptText(m.content)).join('\n'),
-        atMs: now,
-        messageIds: batch.map((m) => m.id),
-      },
-      settings().transcriptTurns,
-    );
+    const customerTurn: TranscriptTurn = {
+      role: 'customer',
+      text: batch.map((m) => transcriptText(m.content)).join('\n'),
+      atMs: now,
+      messageIds: batch.map((m) => m.id),
+    };
+    appendTurn(state, customerTurn, settings().transcriptTurns);
     const last = batch[batch.length - 1]!;
     const botAnswers = state.status === 'bot';
     // In parallel: the log write and the blue ticks do not depend on each other.
@@ -399,9 +403,16 @@ export async function conversationWorkflow(input: ConversationInput): Promise<Co
         ),
       ),
     ]);
-    if (!botAnswers) return; // a person owns the conversation: they answer, not Parley.
+    // Turns recorded before the understanding step existed replay without it.
+    const understood = patched('understand-turn') ? await understandTurn(batch, state.language) : undefined;
+    if (understood) applyUnderstanding(customerTurn, understood);
+    if (!botAnswers || state.status !== 'bot') return; // a person owns the conversation: they answer.
 
-    const reply = composeBotReply({ batch, state });
+    const reply = understood
+      ? customerMessage(understood.mediaProblem ?? 'acknowledge', state.language, {
+          name: state.customer.displayName,
+        })
+      : composeBotReply({ batch, state });
     // An agent may have taken over while this turn ran: then Parley stays quiet.
     if (state.status !== 'bot') return;
     await sendToCustomer(reply, `reply:${last.id}`, { role: 'bot' });
@@ -410,6 +421,27 @@ export async function conversationWorkflow(input: ConversationInput): Promise<Co
       settings().botIdleResolveMs,
       `Resolve if the customer stays quiet for ${humanDuration(settings().botIdleResolveMs)}`,
     );
+  }
+
+  /** Keeps what the understanding step found: on the turn, in the state, in the search attributes. */
+  function applyUnderstanding(turn: TranscriptTurn, understood: UnderstoodTurn): void {
+    turn.text = understood.text;
+    turn.understanding = understood.understanding;
+    const analysis = understood.analysis;
+    if (!analysis) return;
+    state.language = analysis.language ?? state.language;
+    state.sentiment = analysis.sentiment;
+    state.intent = analysis.intent;
+    state.sentimentTrend = [...(state.sentimentTrend ?? []), analysis.sentiment.score].slice(-5);
+    const attributes = JSON.stringify([state.language, analysis.sentiment.label, analysis.intent]);
+    if (attributes !== lastUnderstandingAttributes) {
+      lastUnderstandingAttributes = attributes;
+      upsertSearchAttributes([
+        { key: ParleyLanguage, value: state.language ?? null },
+        { key: ParleySentiment, value: analysis.sentiment.label },
+        { key: ParleyIntent, value: analysis.intent },
+      ]);
+    }
   }
 
   /** Customers send bursts ("hi" / "my order" / "is late"): answer them as one turn. */

@@ -89,10 +89,26 @@ export function conversationWorkflowId(phoneNumberId: string, waId: string): str
 
 export type ConversationStatus = 'bot' | 'awaiting_human' | 'human' | 'resolved' | 'closed';
 
+/** What Parley understood of a customer turn, kept with the turn for agents and supervisors. */
+export interface TurnUnderstanding {
+  language?: string;
+  sentiment?: { label: string; score: number };
+  intent?: string;
+  urgency?: string;
+  wantsHuman?: boolean;
+  crisis?: boolean;
+  regulatedTopic?: string;
+  source?: 'model' | 'offline';
+  fallbackReason?: string;
+  entities?: { orderNumbers: string[]; emails: string[]; products: string[]; dates: string[] };
+  media?: { messageId: string; kind: string; reason?: string; sensitive?: boolean; summary?: string }[];
+}
+
 export interface TranscriptTurn {
   role: 'customer' | 'bot' | 'agent' | 'system';
   text: string;
   atMs: number;
+  understanding?: TurnUnderstanding;
   /** WhatsApp ids of the inbound messages this turn covers, or of the message sent. */
   messageIds?: string[];
   agentId?: string;

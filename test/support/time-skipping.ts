@@ -1,3 +1,5 @@
+import { createOcr } from '../../activities/understanding/ocr.js';
+import { DEFAULT_INTENTS } from '../../activities/understanding/types.js';
 import { randomUUID } from 'node:crypto';
 // Internal path, but exported by the SDK precisely "for use in tests to register search attributes".
 import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes.js';
@@ -58,6 +60,7 @@ export async function startTimeSkippingParley() {
     accessToken: TEST_ACCESS_TOKEN,
   });
   const workers: { worker: Worker; running: Promise<void> }[] = [];
+  const ocr = createOcr({ languages: ['eng', 'fra'] });
   const namespace = env.namespace ?? 'default';
   const fixedClock = new Client({ connection: env.connection, namespace });
 
@@ -76,7 +79,18 @@ export async function startTimeSkippingParley() {
         namespace,
         taskQueue,
         workflowBundle: await workflowBundle(),
-        activities: createActivities({ db, graph, conversationSettings }),
+        activities: createActivities({
+          db,
+          graph,
+          conversationSettings,
+          understanding: {
+            model: undefined,
+            ocr,
+            intents: DEFAULT_INTENTS,
+            sensitiveToModel: false,
+            modelAttempts: 3,
+          },
+        }),
       });
       workers.push({ worker, running: worker.run() });
       return { taskQueue };
@@ -97,6 +111,7 @@ export async function startTimeSkippingParley() {
         if (worker.getState() === 'RUNNING') worker.shutdown();
       }
       await Promise.allSettled(workers.map((w) => w.running));
+      await ocr.close().catch(() => {});
       await env.teardown();
       await sandbox.close();
       await db.destroy();
