@@ -1,0 +1,258 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  conversationStateQuery,
+  conversationWorkflowId,
+  type ConversationView,
+} from '../../workflows/definitions.js';
+import * as hooks from '../fixtures/whatsapp-webhooks.js';
+import { startScriptedOpenAI, type ScriptedOpenAI } from '../servers/scripted-openai.js';
+import { eventually, startTestParley, type TestParley } from '../support/parley.js';
+
+const PHONE_NUMBER_ID = '109876543213';
+const fixture = (name: string) => readFile(new URL(`../fixtures/media/${name}`, import.meta.url));
+const customer = () =>
+  `3361${Math.floor(Math.random() * 1e7)
+    .toString()
+    .padStart(7, '0')}`;
+const sha256Hex = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+async function lastCustomerTurn(parley: TestParley, waId: string, expectText?: RegExp) {
+  const handle = parley.client.workflow.getHandle(conversationWorkflowId(PHONE_NUMBER_ID, waId));
+  return eventually(async () => {
+    const view: ConversationView = await handle.query(conversationStateQuery);
+    const turn = view.lastTurns.filter((t) => t.role === 'customer').at(-1);
+    const bot = view.lastTurns.at(-1)?.role === 'bot';
+    return turn?.understanding && bot && (!expectText || expectText.test(turn.text))
+      ? { view, turn }
+      : undefined;
+  }, 30_000);
+}
+
+function sendMedia(parley: TestParley, waId: string, msg: hooks.MetaMessage, name?: string) {
+  return parley.postWebhook(
+    hooks.messageWebhook({ ...msg, from: waId } as hooks.MetaMessage, {
+      phoneNumberId: PHONE_NUMBER_ID,
+      name,
+    }),
+  );
+}
+
+describe('understanding a turn with a model (scripted OpenAI-compatible server)', () => {
+  let parley: TestParley;
+  let openai: ScriptedOpenAI;
+  beforeAll(async () => {
+    openai = await startScriptedOpenAI();
+    parley = await startTestParley({ env: { OPENAI_BASE_URL: openai.url, OPENAI_API_KEY: 'test-key' } });
+  });
+  afterAll(async () => {
+    await parley?.close();
+    await openai?.close();
+  });
+
+  it('answers a voice note from its transcript', async () => {
+    const audio = await fixture('voice-note.ogg');
+    const mediaId = parley.sandbox.addMedia(audio, 'audio/ogg; codecs=opus');
+    openai.enqueueTranscription({ text: 'Hello, I would like to return my order 1042.', language: 'en' });
+    openai.onChat((req) =>
+      req.responseFormat?.name === 'message_understanding'
+        ? {
+            json: {
+              language: 'en',
+              languageConfidence: 0.97,
+              sentiment: { score: 0.1, label: 'neutral' },
+              intent: 'returns_refund_policy',
+              intentConfidence: 0.9,
+              urgency: 'normal',
+              entities: { orderNumbers: ['1042'], emails: [], products: [], dates: [] },
+              regulatedTopic: null,
+              crisis: false,
+              wantsHuman: false,
+            },
+          }
+        : { content: '{}' },
+    );
+    const waId = customer();
+    const res = await sendMedia(
+      parley,
+      waId,
+      hooks.voiceNoteMessage({ id: `wamid.${randomUUID()}`, mediaId, sha256: sha256Hex(audio) }),
+      'Ann',
+    );
+    expect(res.status).toBe(200);
+
+    const { view, turn } = await lastCustomerTurn(parley, waId, /return my order/);
+    expect(turn.text).toBe('[voice note] Hello, I would like to return my order 1042.');
+    expect(turn.understanding).toMatchObject({
+      source: 'model',
+      intent: 'returns_refund_policy',
+      language: 'en',
+      entities: { orderNumbers: ['1042'] },
+      media: [{ kind: 'transcript', summary: 'Hello, I would like to return my order 1042.' }],
+    });
+    expect(view).toMatchObject({
+      language: 'en',
+      intent: 'returns_refund_policy',
+      sentiment: { label: 'neutral' },
+    });
+    // The model saw the transcript, not audio, and the customer's words were fenced as data.
+    const analysis = openai.chatRequests.find((r) => r.responseFormat?.name === 'message_understanding')!;
+    expect(analysis.userText).toContain('return my order 1042');
+    expect(analysis.userText).toContain('<customer_message>');
+    expect(openai.transcriptionRequests).toHaveLength(1);
+    expect(parley.sandbox.sent.filter((m) => m.to === waId && m.type === 'text')).toHaveLength(1);
+  });
+
+  it('falls back to the offline analysis when the model keeps failing, and still replies', async () => {
+    openai.failNext(10, 500, undefined, { target: 'chat' });
+    const waId = customer();
+    await parley.postWebhook(
+      hooks.textMessageWebhook({
+        phoneNumberId: PHONE_NUMBER_ID,
+        waId,
+        id: `wamid.${randomUUID()}`,
+        body: 'Bonjour, où est ma commande 1042 ?',
+      }),
+    );
+    const { turn } = await lastCustomerTurn(parley, waId);
+    expect(turn.understanding).toMatchObject({ source: 'offline', language: 'fr', intent: 'order_status' });
+    expect(turn.understanding!.fallbackReason).toMatch(/ModelUnavailable/);
+    const reply = parley.sandbox.sent.filter((m) => m.to === waId).at(-1)!;
+    expect(reply.text!.body).toMatch(/^Merci/);
+  });
+});
+
+describe('understanding a turn offline (no model configured)', () => {
+  let parley: TestParley;
+  beforeAll(async () => {
+    parley = await startTestParley({ env: { MEDIA_MAX_BYTES: String(1024 * 1024) } });
+  });
+  afterAll(async () => {
+    await parley?.close();
+  });
+
+  const replies = (waId: string) =>
+    parley.sandbox.sent.filter((m) => m.to === waId).map((m) => m.text?.body ?? '');
+
+  it('detects the language, replies in it, and lets supervisors filter on it', async () => {
+    const waId = customer();
+    await parley.postWebhook(
+      hooks.textMessageWebhook({
+        phoneNumberId: PHONE_NUMBER_ID,
+        waId,
+        id: `wamid.${randomUUID()}`,
+        body: 'Hallo, waar blijft mijn bestelling 5521?',
+        name: 'Joost',
+      }),
+    );
+    const { view, turn } = await lastCustomerTurn(parley, waId);
+    expect(view.language).toBe('nl');
+    expect(turn.understanding).toMatchObject({
+      source: 'offline',
+      intent: 'order_status',
+      entities: { orderNumbers: ['5521'] },
+    });
+    expect(replies(waId).at(-1)).toMatch(/^Bedankt Joost!/);
+    await eventually(async () => {
+      for await (const wf of parley.client.workflow.list({
+        query: `ParleyLanguage = "nl" AND ParleyIntent = "order_status"`,
+      })) {
+        if (wf.workflowId === conversationWorkflowId(PHONE_NUMBER_ID, waId)) return true;
+      }
+      return undefined;
+    });
+  });
+
+  it('reads a text PDF and keeps its text in the turn', async () => {
+    const pdf = await fixture('invoice.pdf');
+    const mediaId = parley.sandbox.addMedia(pdf, 'application/pdf');
+    const waId = customer();
+    await sendMedia(
+      parley,
+      waId,
+      hooks.documentMessage({
+        id: `wamid.${randomUUID()}`,
+        mediaId,
+        sha256: sha256Hex(pdf),
+        caption: 'my invoice',
+      }),
+    );
+    const { turn } = await lastCustomerTurn(parley, waId, /\[document\]/);
+    expect(turn.text).toContain('INV-2041');
+    expect(turn.understanding!.media![0]).toMatchObject({ kind: 'document', sensitive: false });
+  });
+
+  it('does not keep or forward the text of an identity document', async () => {
+    const scan = await fixture('id-card.png');
+    const mediaId = parley.sandbox.addMedia(scan, 'image/png');
+    const waId = customer();
+    await sendMedia(
+      parley,
+      waId,
+      hooks.documentMessage({
+        id: `wamid.${randomUUID()}`,
+        mediaId,
+        sha256: sha256Hex(scan),
+        mimeType: 'image/png',
+        filename: 'id.png',
+      }),
+    );
+    const { turn } = await lastCustomerTurn(parley, waId);
+    expect(turn.text).toBe('[identity document received — not processed]');
+    expect(turn.understanding!.media![0]).toMatchObject({ kind: 'document', sensitive: true });
+    expect(turn.understanding!.media![0]!.summary).toBeUndefined();
+    expect(replies(waId).at(-1)).toMatch(/identity documents/);
+  });
+
+  it.each([
+    ['an oversized photo', 'photo.jpg', 'image/jpeg', { fileSizeOverride: 6 * 1024 * 1024 }, /too large/],
+    [
+      'a file over our own cap',
+      'scanned.pdf',
+      'application/pdf',
+      { fileSizeOverride: 2 * 1024 * 1024 },
+      /too large/,
+    ],
+    [
+      'an unsupported document type',
+      'unsupported.docx',
+      'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+      {},
+      /can't open this type/,
+    ],
+    ['a corrupt PDF', 'corrupt.pdf', 'application/pdf', {}, /damaged/],
+  ])('answers %s politely instead of failing the turn', async (_what, file, mime, mediaOpts, expected) => {
+    const bytes = await fixture(file);
+    const mediaId = parley.sandbox.addMedia(bytes, mime, mediaOpts);
+    const waId = customer();
+    const message = mime.startsWith('image/')
+      ? hooks.imageMessage({ id: `wamid.${randomUUID()}`, mediaId, sha256: sha256Hex(bytes), mimeType: mime })
+      : hooks.documentMessage({
+          id: `wamid.${randomUUID()}`,
+          mediaId,
+          sha256: sha256Hex(bytes),
+          mimeType: mime,
+          filename: file,
+        });
+    expect((await sendMedia(parley, waId, message)).status).toBe(200);
+    const { turn, view } = await lastCustomerTurn(parley, waId);
+    expect(turn.understanding!.media![0]!.kind).toBe('unreadable');
+    expect(replies(waId).at(-1)).toMatch(expected);
+    expect(view.status).toBe('bot');
+  });
+
+  it('reports a checksum mismatch as an unreadable file', async () => {
+    const bytes = await fixture('photo.jpg');
+    const mediaId = parley.sandbox.addMedia(bytes, 'image/jpeg');
+    const waId = customer();
+    await sendMedia(
+      parley,
+      waId,
+      hooks.imageMessage({ id: `wamid.${randomUUID()}`, mediaId, sha256: sha256Hex(Buffer.from('other')) }),
+    );
+    const { turn } = await lastCustomerTurn(parley, waId);
+    expect(turn.understanding!.media![0]).toMatchObject({ kind: 'unreadable', reason: 'checksum_mismatch' });
+    expect(replies(waId).at(-1)).toMatch(/damaged/);
+  });
+});
