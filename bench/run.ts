@@ -22,6 +22,10 @@ const benchmarks: Record<string, { description: string; load: () => Promise<Benc
     description: 'OCR of a one-page scan: latency p50/p95, memory with the OCR engine loaded',
     load: () => import('./ocr.js'),
   },
+  language: {
+    description: 'offline language detection: per-call latency p50/p95, database load time and memory',
+    load: () => import('./language.js'),
+  },
 };
 
 function usage(): string {

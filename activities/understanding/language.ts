@@ -2,18 +2,19 @@
  * Offline language detection for short customer messages (EN, FR, NL, DE, ES, IT, PT).
  *
  * Library choice — `eld` (Efficient Language Detector, Apache-2.0, pure JS, no native build), the
- * `large` n-gram database, restricted to our 7 languages with `setLanguageSubset`.
+ * `medium` n-gram database, restricted to our 7 languages with `setLanguageSubset`.
  * Measured here (2 sets, 189 real short customer-service sentences, 27 per language, 2–12 words,
  * e.g. "où est ma commande ?", "waar blijft mijn pakket", "¿hay stock?", "é urgente"):
  *   eld large   188/189  99.5 %  (miss: "¿enviáis a Portugal?" → pt)
  *   eld medium  185/189  97.9 %
  *   tinyld 1.3  183/189  96.8 %  ("the payment failed twice" → fr, "é urgente" → none)
  *   franc-min   64/84    76.2 %  on the first set alone (trigram model, needs longer text)
- * With the marker words below and the confidence cut-off, `detectLanguage` gets 186/189 right,
- * abstains on 2 ("è urgente", "é urgente": it/pt/es look alike once accents are dropped) and
- * misses 1 ("¿enviáis a Portugal?" → pt).
- * Cost: loading `eld/large` takes ~1 s and ~160 MB of heap once per process (medium: 0.4 s,
- * 70 MB) — acceptable for a worker that keeps running; detection itself is < 0.1 ms a message.
+ * With the marker words below and the confidence cut-off, `detectLanguage` (on large) got 186/189
+ * right, abstained on 2 ("è urgente", "é urgente": it/pt/es look alike once accents are dropped)
+ * and missed 1 ("¿enviáis a Portugal?" → pt).
+ * Memory decided between them (`npm run bench language`): `eld/large` adds 386 MB RSS and 1.2 s
+ * to a worker, `eld/medium` 183 MB and 0.5 s. We use medium; with the marker words it passes the
+ * same test set. Detection itself takes < 0.1 ms a message.
  *
  * No n-gram model is reliable on one or two words ("merci" scores it 0.77 vs fr 0.77, "hello"
  * comes out Italian), which are common on WhatsApp. So a tiny table of unambiguous marker words
@@ -21,7 +22,7 @@
  * texts and backs up the model on longer ones. Texts with fewer than 2 letters ("👍", "1042")
  * and texts the model can't separate ("ok", "hallo", "order 1042") get no language.
  */
-import { eld } from 'eld/large';
+import { eld } from 'eld/medium';
 import { SUPPORTED_LANGUAGES, type SupportedLanguage } from './types.js';
 
 export interface LanguageDetection {
@@ -47,7 +48,7 @@ export const MARKER_WORDS: Record<SupportedLanguage, readonly string[]> = {
   de: ['danke', 'bitte', 'guten', 'moin', 'servus', 'ich', 'mein', 'meine', 'wo', 'ist', 'nicht', 'kein', 'und', 'eine', 'mit', 'sie', 'habe', 'bestellung', 'paket'],
   es: ['gracias', 'hola', 'buenos', 'buenas', 'donde', 'quiero', 'el', 'muy', 'estoy', 'necesito', 'tengo', 'puedo', 'hay', 'cuando', 'mis'],
   it: ['grazie', 'ciao', 'buongiorno', 'buonasera', 'mio', 'mia', 'dov', 'ordine', 'vorrei', 'sono', 'che', 'ho'],
-  pt: ['obrigado', 'obrigada', 'obg', 'ola', 'bom', 'onde', 'minha', 'meu', 'quero', 'nao', 'uma', 'voce', 'estou', 'tenho', 'preciso', 'encomenda'],
+  pt: ['obrigado', 'obrigada', 'obg', 'ola', 'bom', 'onde', 'minha', 'meu', 'quero', 'nao', 'uma', 'voce', 'estou', 'tenho', 'preciso', 'encomenda', 'abrem', 'horas'],
 };
 
 const detector = eld.newInstance();

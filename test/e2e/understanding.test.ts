@@ -104,6 +104,43 @@ describe('understanding a turn with a model (scripted OpenAI-compatible server)'
     expect(parley.sandbox.sent.filter((m) => m.to === waId && m.type === 'text')).toHaveLength(1);
   });
 
+  it('describes a photo with the vision model, caption included', async () => {
+    const photo = await fixture('photo.jpg');
+    const mediaId = parley.sandbox.addMedia(photo, 'image/jpeg');
+    openai.onChat((req) =>
+      req.images.length > 0
+        ? {
+            json: {
+              description: 'A blue kettle with a cracked lid',
+              damage: 'minor',
+              product: 'Kettle K2',
+              textInImage: null,
+              documentKind: null,
+            },
+          }
+        : { content: '{}' },
+    );
+    const waId = customer();
+    await sendMedia(
+      parley,
+      waId,
+      hooks.imageMessage({
+        id: `wamid.${randomUUID()}`,
+        mediaId,
+        sha256: sha256Hex(photo),
+        caption: 'arrived like this',
+      }),
+    );
+    const { turn } = await lastCustomerTurn(parley, waId, /photo/);
+    expect(turn.text).toBe(
+      '[photo: A blue kettle with a cracked lid (damage: minor); product: Kettle K2] arrived like this',
+    );
+    expect(turn.understanding!.media![0]).toMatchObject({ kind: 'image', sensitive: false });
+    const visionRequest = openai.chatRequests.find((r) => r.images.length > 0)!;
+    expect(visionRequest.images[0]!.mimeType).toBe('image/jpeg');
+    expect(JSON.stringify(visionRequest.messages)).toContain('arrived like this');
+  });
+
   it('falls back to the offline analysis when the model keeps failing, and still replies', async () => {
     openai.failNext(10, 500, undefined, { target: 'chat' });
     const waId = customer();
