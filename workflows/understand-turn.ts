@@ -3,18 +3,25 @@
  * "Transcribe voice note", "Describe photo", "Read document"), then the turn's text analysed. A
  * failure never fails the turn: it is recorded and the customer gets a polite reply.
  */
-import { proxyActivities } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { MediaUnderstanding, MessageUnderstanding } from '../activities/understanding/types.js';
 import { transcriptText } from './content.js';
 import type { CustomerMessageKey } from './customer-messages.js';
 import type { InboundMessage, TurnUnderstanding } from './definitions.js';
 
-const understanding = proxyActivities<Activities>({
+const mediaSteps = proxyActivities<Activities>({
   // OCR of a scan takes ~0.3 s a page, a transcription a few seconds; the budget bounds model retries.
   startToCloseTimeout: '2m',
   scheduleToCloseTimeout: '5m',
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumAttempts: 3 },
+});
+// Text analysis is on every turn and usually instant (offline) or one model call: a local activity
+// keeps it off the server's round trips; the same attempts bound the model.
+const textSteps = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '30s',
+  scheduleToCloseTimeout: '2m',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumAttempts: 3 },
 });
 
 /** Long document text is kept short in the turn: the transcript is for people and the next step. */
@@ -49,7 +56,7 @@ export async function understandTurn(
     if (content.caption) customerWords.push(content.caption);
     let result: MediaUnderstanding;
     try {
-      result = await understanding.readMedia.executeWithOptions(
+      result = await mediaSteps.readMedia.executeWithOptions(
         { summary: mediaStepSummary(content.mediaType, content.voice) },
         [message],
       );
@@ -67,7 +74,7 @@ export async function understandTurn(
   const words = customerWords.join('\n').trim();
   if (words) {
     try {
-      analysis = await understanding.analyseText.executeWithOptions(
+      analysis = await textSteps.analyseText.executeWithOptions(
         { summary: 'Detect language, sentiment, intent, urgency' },
         [{ text: words, languageHint }],
       );
