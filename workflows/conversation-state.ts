@@ -130,6 +130,7 @@ export function toView(
     customer: { ...state.customer, maskedNumber: maskPhone(state.waId) },
     language: state.language,
     sentiment: state.sentiment,
+    sentimentTrend: state.sentimentTrend ?? [],
     intent: state.intent,
     escalated: state.escalated,
     unreachable: state.unreachable,

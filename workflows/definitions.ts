@@ -137,6 +137,8 @@ export interface ConversationView {
   customer: { displayName?: string; maskedNumber: string; tier?: string };
   language?: string;
   sentiment?: { label: string; score: number };
+  /** Sentiment scores of the last customer turns, oldest first (the escalation policy reads it). */
+  sentimentTrend: number[];
   intent?: string;
   escalated: boolean;
   unreachable: boolean;

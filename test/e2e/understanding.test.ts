@@ -141,6 +141,21 @@ describe('understanding a turn with a model (scripted OpenAI-compatible server)'
     expect(JSON.stringify(visionRequest.messages)).toContain('arrived like this');
   });
 
+  it('asks again, politely, when a voice note transcribes to nothing', async () => {
+    const audio = await fixture('voice-note.ogg');
+    const mediaId = parley.sandbox.addMedia(audio, 'audio/ogg; codecs=opus');
+    openai.enqueueTranscription({ text: '   ' });
+    const waId = customer();
+    await sendMedia(
+      parley,
+      waId,
+      hooks.voiceNoteMessage({ id: `wamid.${randomUUID()}`, mediaId, sha256: sha256Hex(audio) }),
+    );
+    const { turn } = await lastCustomerTurn(parley, waId);
+    expect(turn.understanding!.media![0]).toMatchObject({ kind: 'unreadable', reason: 'empty_transcript' });
+    expect(parley.sandbox.sent.filter((m) => m.to === waId).at(-1)!.text!.body).toMatch(/voice message/);
+  });
+
   it('falls back to the offline analysis when the model keeps failing, and still replies', async () => {
     openai.failNext(10, 500, undefined, { target: 'chat' });
     const waId = customer();
