@@ -2,8 +2,9 @@ import type { ConversationState } from './conversation-state.js';
 import type { InboundMessage } from './definitions.js';
 
 /**
- * What Parley says to a customer turn. For now an honest acknowledgement; the understanding step
- * and the knowledge-base agent loop replace this with real answers.
+ * The reply of conversations recorded before the understanding step (`patched('understand-turn')`
+ * is false on their replay): kept so those histories replay unchanged. New turns answer in the
+ * customer's language (customer-messages.ts) and, with the agent loop, from the knowledge base.
  */
 export function composeBotReply(turn: { batch: InboundMessage[]; state: ConversationState }): string {
   const name = turn.state.customer.displayName;

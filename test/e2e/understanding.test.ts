@@ -39,6 +39,31 @@ function sendMedia(parley: TestParley, waId: string, msg: hooks.MetaMessage, nam
   );
 }
 
+/**
+ * Puts a fixture file in the sandbox's media store and sends it as a customer message built by
+ * `build`, with the real sha256 (or `sha256` to fake a mismatch).
+ */
+async function sendFixture(
+  parley: TestParley,
+  file: string,
+  mimeType: string,
+  build: (o: hooks.MediaOptions) => hooks.MetaMessage,
+  o: { caption?: string; sha256?: string; media?: Parameters<TestParley['sandbox']['addMedia']>[2] } = {},
+) {
+  const bytes = await fixture(file);
+  const mediaId = parley.sandbox.addMedia(bytes, mimeType, o.media);
+  const waId = customer();
+  const message = build({
+    id: `wamid.${randomUUID()}`,
+    mediaId,
+    mimeType,
+    sha256: o.sha256 ?? sha256Hex(bytes),
+    caption: o.caption,
+  });
+  const res = await sendMedia(parley, waId, message);
+  return { waId, res };
+}
+
 describe('understanding a turn with a model (scripted OpenAI-compatible server)', () => {
   let parley: TestParley;
   let openai: ScriptedOpenAI;
@@ -52,8 +77,6 @@ describe('understanding a turn with a model (scripted OpenAI-compatible server)'
   });
 
   it('answers a voice note from its transcript', async () => {
-    const audio = await fixture('voice-note.ogg');
-    const mediaId = parley.sandbox.addMedia(audio, 'audio/ogg; codecs=opus');
     openai.enqueueTranscription({ text: 'Hello, I would like to return my order 1042.', language: 'en' });
     openai.onChat((req) =>
       req.responseFormat?.name === 'message_understanding'
@@ -73,12 +96,11 @@ describe('understanding a turn with a model (scripted OpenAI-compatible server)'
           }
         : { content: '{}' },
     );
-    const waId = customer();
-    const res = await sendMedia(
+    const { waId, res } = await sendFixture(
       parley,
-      waId,
-      hooks.voiceNoteMessage({ id: `wamid.${randomUUID()}`, mediaId, sha256: sha256Hex(audio) }),
-      'Ann',
+      'voice-note.ogg',
+      'audio/ogg; codecs=opus',
+      hooks.voiceNoteMessage,
     );
     expect(res.status).toBe(200);
 
@@ -105,8 +127,6 @@ describe('understanding a turn with a model (scripted OpenAI-compatible server)'
   });
 
   it('describes a photo with the vision model, caption included', async () => {
-    const photo = await fixture('photo.jpg');
-    const mediaId = parley.sandbox.addMedia(photo, 'image/jpeg');
     openai.onChat((req) =>
       req.images.length > 0
         ? {
@@ -120,17 +140,9 @@ describe('understanding a turn with a model (scripted OpenAI-compatible server)'
           }
         : { content: '{}' },
     );
-    const waId = customer();
-    await sendMedia(
-      parley,
-      waId,
-      hooks.imageMessage({
-        id: `wamid.${randomUUID()}`,
-        mediaId,
-        sha256: sha256Hex(photo),
-        caption: 'arrived like this',
-      }),
-    );
+    const { waId } = await sendFixture(parley, 'photo.jpg', 'image/jpeg', hooks.imageMessage, {
+      caption: 'arrived like this',
+    });
     const { turn } = await lastCustomerTurn(parley, waId, /photo/);
     expect(turn.text).toBe(
       '[photo: A blue kettle with a cracked lid (damage: minor); product: Kettle K2] arrived like this',
@@ -142,14 +154,12 @@ describe('understanding a turn with a model (scripted OpenAI-compatible server)'
   });
 
   it('asks again, politely, when a voice note transcribes to nothing', async () => {
-    const audio = await fixture('voice-note.ogg');
-    const mediaId = parley.sandbox.addMedia(audio, 'audio/ogg; codecs=opus');
     openai.enqueueTranscription({ text: '   ' });
-    const waId = customer();
-    await sendMedia(
+    const { waId } = await sendFixture(
       parley,
-      waId,
-      hooks.voiceNoteMessage({ id: `wamid.${randomUUID()}`, mediaId, sha256: sha256Hex(audio) }),
+      'voice-note.ogg',
+      'audio/ogg; codecs=opus',
+      hooks.voiceNoteMessage,
     );
     const { turn } = await lastCustomerTurn(parley, waId);
     expect(turn.understanding!.media![0]).toMatchObject({ kind: 'unreadable', reason: 'empty_transcript' });
@@ -217,39 +227,16 @@ describe('understanding a turn offline (no model configured)', () => {
   });
 
   it('reads a text PDF and keeps its text in the turn', async () => {
-    const pdf = await fixture('invoice.pdf');
-    const mediaId = parley.sandbox.addMedia(pdf, 'application/pdf');
-    const waId = customer();
-    await sendMedia(
-      parley,
-      waId,
-      hooks.documentMessage({
-        id: `wamid.${randomUUID()}`,
-        mediaId,
-        sha256: sha256Hex(pdf),
-        caption: 'my invoice',
-      }),
-    );
+    const { waId } = await sendFixture(parley, 'invoice.pdf', 'application/pdf', hooks.documentMessage, {
+      caption: 'my invoice',
+    });
     const { turn } = await lastCustomerTurn(parley, waId, /\[document\]/);
     expect(turn.text).toContain('INV-2041');
     expect(turn.understanding!.media![0]).toMatchObject({ kind: 'document', sensitive: false });
   });
 
   it('does not keep or forward the text of an identity document', async () => {
-    const scan = await fixture('id-card.png');
-    const mediaId = parley.sandbox.addMedia(scan, 'image/png');
-    const waId = customer();
-    await sendMedia(
-      parley,
-      waId,
-      hooks.documentMessage({
-        id: `wamid.${randomUUID()}`,
-        mediaId,
-        sha256: sha256Hex(scan),
-        mimeType: 'image/png',
-        filename: 'id.png',
-      }),
-    );
+    const { waId } = await sendFixture(parley, 'id-card.png', 'image/png', hooks.documentMessage);
     const { turn } = await lastCustomerTurn(parley, waId);
     expect(turn.text).toBe('[identity document received — not processed]');
     expect(turn.understanding!.media![0]).toMatchObject({ kind: 'document', sensitive: true });
@@ -275,19 +262,9 @@ describe('understanding a turn offline (no model configured)', () => {
     ],
     ['a corrupt PDF', 'corrupt.pdf', 'application/pdf', {}, /damaged/],
   ])('answers %s politely instead of failing the turn', async (_what, file, mime, mediaOpts, expected) => {
-    const bytes = await fixture(file);
-    const mediaId = parley.sandbox.addMedia(bytes, mime, mediaOpts);
-    const waId = customer();
-    const message = mime.startsWith('image/')
-      ? hooks.imageMessage({ id: `wamid.${randomUUID()}`, mediaId, sha256: sha256Hex(bytes), mimeType: mime })
-      : hooks.documentMessage({
-          id: `wamid.${randomUUID()}`,
-          mediaId,
-          sha256: sha256Hex(bytes),
-          mimeType: mime,
-          filename: file,
-        });
-    expect((await sendMedia(parley, waId, message)).status).toBe(200);
+    const build = mime.startsWith('image/') ? hooks.imageMessage : hooks.documentMessage;
+    const { waId, res } = await sendFixture(parley, file, mime, build, { media: mediaOpts });
+    expect(res.status).toBe(200);
     const { turn, view } = await lastCustomerTurn(parley, waId);
     expect(turn.understanding!.media![0]!.kind).toBe('unreadable');
     expect(replies(waId).at(-1)).toMatch(expected);
@@ -295,14 +272,9 @@ describe('understanding a turn offline (no model configured)', () => {
   });
 
   it('reports a checksum mismatch as an unreadable file', async () => {
-    const bytes = await fixture('photo.jpg');
-    const mediaId = parley.sandbox.addMedia(bytes, 'image/jpeg');
-    const waId = customer();
-    await sendMedia(
-      parley,
-      waId,
-      hooks.imageMessage({ id: `wamid.${randomUUID()}`, mediaId, sha256: sha256Hex(Buffer.from('other')) }),
-    );
+    const { waId } = await sendFixture(parley, 'photo.jpg', 'image/jpeg', hooks.imageMessage, {
+      sha256: sha256Hex(Buffer.from('other bytes')),
+    });
     const { turn } = await lastCustomerTurn(parley, waId);
     expect(turn.understanding!.media![0]).toMatchObject({ kind: 'unreadable', reason: 'checksum_mismatch' });
     expect(replies(waId).at(-1)).toMatch(/damaged/);
