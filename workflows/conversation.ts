@@ -406,15 +406,14 @@ export async function conversationWorkflow(input: ConversationInput): Promise<Co
     // Turns recorded before the understanding step existed replay without it.
     const understood = patched('understand-turn') ? await understandTurn(batch, state.language) : undefined;
     if (understood) applyUnderstanding(customerTurn, understood);
-    if (!botAnswers || state.status !== 'bot') return; // a person owns the conversation: they answer.
+    // A person owns the conversation (or took it over while this turn ran): they answer, not Parley.
+    if (!botAnswers || state.status !== 'bot') return;
 
     const reply = understood
       ? customerMessage(understood.mediaProblem ?? 'acknowledge', state.language, {
           name: state.customer.displayName,
         })
       : composeBotReply({ batch, state });
-    // An agent may have taken over while this turn ran: then Parley stays quiet.
-    if (state.status !== 'bot') return;
     await sendToCustomer(reply, `reply:${last.id}`, { role: 'bot' });
     extendTimer(
       'botIdleResolve',
