@@ -26,6 +26,11 @@ const benchmarks: Record<string, { description: string; load: () => Promise<Benc
     description: 'offline language detection: per-call latency p50/p95, database load time and memory',
     load: () => import('./language.js'),
   },
+  'vector-index': {
+    description:
+      'embedded vector store (exact kNN over Postgres-persisted embeddings): search p50/p95 at 10k/100k × 384/1536 dims',
+    load: () => import('./vector-index.js'),
+  },
 };
 
 function usage(): string {

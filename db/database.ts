@@ -3,6 +3,7 @@ import pg from 'pg';
 import type { AgentsTable } from './tables/agents.js';
 import type { ConversationTransitionsTable } from './tables/conversation-transitions.js';
 import type { ConversationsTable } from './tables/conversations.js';
+import type { KbChunksTable } from './tables/kb-chunks.js';
 import type { MessagesTable } from './tables/messages.js';
 
 export interface Database {
@@ -10,6 +11,7 @@ export interface Database {
   messages: MessagesTable;
   conversation_transitions: ConversationTransitionsTable;
   agents: AgentsTable;
+  kb_chunks: KbChunksTable;
 }
 
 export type Db = Kysely<Database>;

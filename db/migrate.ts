@@ -1,6 +1,7 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import * as m20261125_messagesAndConversations from './migrations/2026-11-25T13-30-00_messages_and_conversations.js';
 import * as m20261125_projectionAndAgents from './migrations/2026-11-25T14-00-00_conversation_projection_and_agents.js';
+import * as m20261125_knowledgeChunks from './migrations/2026-11-25T16-00-00_knowledge_chunks.js';
 
 /**
  * Migrations listed explicitly (not read from disk) so they work the same from TypeScript sources,
@@ -9,6 +10,7 @@ import * as m20261125_projectionAndAgents from './migrations/2026-11-25T14-00-00
 const migrations: Record<string, Migration> = {
   '2026-11-25T13-30-00_messages_and_conversations': m20261125_messagesAndConversations,
   '2026-11-25T14-00-00_conversation_projection_and_agents': m20261125_projectionAndAgents,
+  '2026-11-25T16-00-00_knowledge_chunks': m20261125_knowledgeChunks,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
