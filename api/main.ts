@@ -1,7 +1,7 @@
-import { serve } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
 import { sql } from 'kysely';
 import { loadConfig, type Config } from '../core/config.js';
+import { listen } from '../core/listen.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import { createDb } from '../db/database.js';
 import { migrateToLatest } from '../db/migrate.js';
@@ -39,16 +39,12 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
     },
     logger,
   });
-  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
-    const s = serve({ fetch: app.fetch, port: config.port, hostname: '0.0.0.0' }, () => resolve(s));
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
-  logger.info('API listening', { port });
+  const server = await listen(app.fetch, { port: config.port, hostname: '0.0.0.0' });
+  logger.info('API listening', { port: server.port });
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: server.url,
     async close() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await server.close();
       await connection.close();
       await db.destroy();
     },

@@ -6,9 +6,8 @@
  * URLs expire after 5 minutes.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
+import { listen } from '../core/listen.js';
 
 /** One outbound message the sandbox accepted, in the order received. */
 export interface SandboxSentMessage {
@@ -346,18 +345,10 @@ export async function startWhatsAppSandbox(opts: WhatsAppSandboxOptions = {}): P
 
   app.notFound((c) => unknownPath(c));
 
-  const { server, port } = await new Promise<{ server: ReturnType<typeof serve>; port: number }>(
-    (resolve, reject) => {
-      const s = serve({ fetch: app.fetch, port: opts.port ?? 0, hostname: host }, (info: AddressInfo) =>
-        resolve({ server: s, port: info.port }),
-      );
-      s.once('error', reject);
-    },
-  );
-  const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  const server = await listen(app.fetch, { port: opts.port, hostname: host, closeConnections: 'all' });
 
   return {
-    url: `http://${urlHost}:${port}`,
+    url: server.url,
     accessToken,
     sent,
     reads,
@@ -414,13 +405,7 @@ export async function startWhatsAppSandbox(opts: WhatsAppSandboxOptions = {}): P
       mediaUrls.clear();
     },
 
-    close() {
-      return new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
-        // Keep-alive sockets would otherwise hold close() open until they time out.
-        if ('closeAllConnections' in server) server.closeAllConnections();
-      });
-    },
+    close: server.close,
   };
 }
 

@@ -16,6 +16,7 @@ import { startApi, type RunningApi } from '../api/main.js';
 import { loadConfig, type Config } from '../core/config.js';
 import { silentLogger } from '../core/logger.js';
 import { startEmbeddedPostgres } from '../devstack/embedded-postgres.js';
+import { eventually } from '../devstack/eventually.js';
 import { SANDBOX_DEFAULTS } from '../devstack/sandbox-defaults.js';
 import { startTemporalDevServer } from '../devstack/temporal-dev-server.js';
 import { startWhatsAppSandbox, type WhatsAppSandbox } from '../devstack/whatsapp-sandbox.js';
@@ -142,7 +143,9 @@ async function humanHandoff(ctx: Ctx) {
   })) as { delivered: boolean };
   if (!sent.delivered) throw new Error(`agent reply not delivered: ${JSON.stringify(sent)}`);
   const toAgent = await c.say('My parcel is damaged');
-  await waitFor(() => ctx.sandbox.reads.find((r) => r.messageId === toAgent), 'read receipt (human)');
+  await eventually(() => ctx.sandbox.reads.find((r) => r.messageId === toAgent), {
+    what: 'read receipt (human)',
+  });
   await c.quiet();
   await c.operator('POST', `/api/conversations/${encodeURIComponent(c.id)}/hand-back`, {
     by: 'agent-ana',
@@ -173,10 +176,13 @@ async function sendFailures(ctx: Ctx) {
     details: 'Message failed to send because the recipient is not a WhatsApp user.',
   });
   await c.say('Are you there?');
-  await waitFor(async () => {
-    const view = await c.handle().query(conversationStateQuery);
-    return view.recentSendFailures.some((f) => f.code === 131026) ? true : undefined;
-  }, '131026 recorded');
+  await eventually(
+    async () => {
+      const view = await c.handle().query(conversationStateQuery);
+      return view.recentSendFailures.some((f) => f.code === 131026) ? true : undefined;
+    },
+    { what: '131026 recorded' },
+  );
   await c.quiet();
   await c.say('Now I updated WhatsApp');
   await c.reply(2);
@@ -248,7 +254,8 @@ function conversation(ctx: Ctx, stack: Stack, waId: string) {
     },
     /** Waits until the customer has received `count` texts in all; resolves with the last one. */
     async reply(count: number, timeoutMs = 15_000) {
-      return waitFor(() => (texts().length >= count ? texts()[count - 1] : undefined), `text #${count}`, {
+      return eventually(() => (texts().length >= count ? texts()[count - 1] : undefined), {
+        what: `text #${count}`,
         timeoutMs,
       });
     },
@@ -266,7 +273,7 @@ function conversation(ctx: Ctx, stack: Stack, waId: string) {
     async quiet() {
       let previous = -1;
       let stableSince = 0;
-      await waitFor(
+      await eventually(
         async () => {
           const d = await handle().describe();
           const view = d.status.name === 'RUNNING' ? await handle().query(conversationStateQuery) : undefined;
@@ -281,30 +288,10 @@ function conversation(ctx: Ctx, stack: Stack, waId: string) {
           }
           return Date.now() - stableSince >= 700 ? true : undefined;
         },
-        'quiet point',
-        { intervalMs: 100 },
+        { what: 'quiet point', intervalMs: 100 },
       );
     },
   };
-}
-
-async function waitFor<T>(
-  check: () => Promise<T | undefined> | T | undefined,
-  what: string,
-  o: { timeoutMs?: number; intervalMs?: number } = {},
-): Promise<T> {
-  const deadline = Date.now() + (o.timeoutMs ?? 15_000);
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (err) {
-      lastError = err;
-    }
-    await new Promise((r) => setTimeout(r, o.intervalMs ?? 50));
-  }
-  throw new Error(`timed out waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
 }
 
 async function stopAll() {

@@ -19,9 +19,8 @@
  * OpenAI-shaped: `failNext(n, status)` and `delayNext(n, ms)`.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
+import { listen } from '../../core/listen.js';
 
 // ---------------------------------------------------------------------------------------------
 // Public types
@@ -579,18 +578,10 @@ export async function startScriptedOpenAI(opts: ScriptedOpenAIOptions = {}): Pro
     ),
   );
 
-  const { server, port } = await new Promise<{ server: ReturnType<typeof serve>; port: number }>(
-    (resolve, reject) => {
-      const s = serve({ fetch: app.fetch, port: opts.port ?? 0, hostname: host }, (info: AddressInfo) =>
-        resolve({ server: s, port: info.port }),
-      );
-      s.once('error', reject);
-    },
-  );
-  const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  const server = await listen(app.fetch, { port: opts.port, hostname: host, closeConnections: 'all' });
 
   return {
-    url: `http://${urlHost}:${port}/v1`,
+    url: `${server.url}/v1`,
     requests,
     chatRequests,
     transcriptionRequests,
@@ -626,13 +617,7 @@ export async function startScriptedOpenAI(opts: ScriptedOpenAIOptions = {}): Pro
       chatHandler = undefined;
       transcriptionHandler = undefined;
     },
-    close() {
-      return new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
-        // Keep-alive sockets would otherwise hold close() open until they time out.
-        if ('closeAllConnections' in server) server.closeAllConnections();
-      });
-    },
+    close: server.close,
   };
 }
 

@@ -6,6 +6,7 @@ import { startApi, type RunningApi } from '../../api/main.js';
 import { loadConfig, type Config } from '../../core/config.js';
 import { silentLogger } from '../../core/logger.js';
 import type { Db } from '../../db/database.js';
+import { eventually as pollUntil } from '../../devstack/eventually.js';
 import { startWhatsAppSandbox } from '../../devstack/whatsapp-sandbox.js';
 import { startWorker, type RunningWorker } from '../../worker/main.js';
 import { signWebhook } from '../fixtures/whatsapp-webhooks.js';
@@ -95,20 +96,9 @@ export async function startTestParley(opts: { env?: Record<string, string>; work
 }
 
 /** Polls until `check` returns a value (not undefined) or the timeout passes. */
-export async function eventually<T>(
+export function eventually<T>(
   check: () => Promise<T | undefined> | T | undefined,
   timeoutMs = 15_000,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (err) {
-      lastError = err;
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`condition not met within ${timeoutMs} ms${lastError ? `: ${String(lastError)}` : ''}`);
+  return pollUntil(check, { timeoutMs });
 }
