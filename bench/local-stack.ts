@@ -11,7 +11,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { bundleParleyWorkflows } from '../devstack/workflow-bundle.js';
 import { startApi, type RunningApi } from '../api/main.js';
 import { loadConfig, type Config } from '../core/config.js';
@@ -21,6 +20,7 @@ import { SANDBOX_DEFAULTS } from '../devstack/sandbox-defaults.js';
 import { startTemporalDevServer, stopProcess } from '../devstack/temporal-dev-server.js';
 import { startWhatsAppSandbox, type WhatsAppSandbox } from '../devstack/whatsapp-sandbox.js';
 import { startWorker } from '../worker/main.js';
+import { installTemporalRuntime } from '../worker/temporal-runtime.js';
 
 /**
  * Where the worker runs: `in-process` (default, as the tests and `npm run dev` run it), `child-process`
@@ -76,8 +76,9 @@ export interface BenchWorker {
 export async function startLocalStack(opts: LocalStackOptions = {}): Promise<LocalStack> {
   const progress = opts.progress ?? (() => {});
   const logLevel = opts.logLevel ?? parseLogLevel(process.env.LOG_LEVEL) ?? 'warn';
-  installQuietTemporalRuntime(logLevel);
   const logger = cappedLogger(logLevel, 30);
+  // We take over SIGINT/SIGTERM (see below), so the runtime must not shut workers down on its own.
+  installTemporalRuntime(logger, logLevel, { handleSignals: false });
 
   // Stop steps, most recent first; run on stop(), on a failed start and on Ctrl-C.
   const stops: { name: string; fn: () => Promise<void> }[] = [];
@@ -258,21 +259,6 @@ function settledOrThrow<T extends readonly unknown[]>(results: {
 
 function parseLogLevel(value: string | undefined): LogLevel | undefined {
   return value === 'debug' || value === 'info' || value === 'warn' || value === 'error' ? value : undefined;
-}
-
-/**
- * The Temporal SDK logs through its Runtime (INFO by default); keep it at our level. We also take
- * over SIGINT/SIGTERM (see above), so the Runtime must not shut workers down on its own.
- */
-function installQuietTemporalRuntime(level: LogLevel) {
-  try {
-    Runtime.install({
-      logger: new DefaultLogger(level === 'debug' ? 'DEBUG' : level === 'info' ? 'INFO' : 'WARN'),
-      shutdownSignals: [],
-    });
-  } catch {
-    // Already installed (a second stack in the same process): keep the first one's settings.
-  }
 }
 
 /** Parley's JSON logger on stderr, but at most `limit` lines, so a failing run does not bury the figures. */

@@ -5,14 +5,14 @@
  * SIGTERM/SIGINT shut it down gracefully (the runtime's default shutdown signals).
  */
 import { readFile } from 'node:fs/promises';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../core/config.js';
 import { createLogger } from '../core/logger.js';
 import { startWorker } from '../worker/main.js';
+import { installTemporalRuntime } from '../worker/temporal-runtime.js';
 
-Runtime.install({ logger: new DefaultLogger('WARN') });
 const config = loadConfig();
 const logger = createLogger(config.logLevel, { service: 'parley-worker' });
+installTemporalRuntime(logger, 'warn');
 const bundlePath = process.env.BENCH_WORKFLOW_BUNDLE;
 const workflowBundle = bundlePath ? { code: await readFile(bundlePath, 'utf8') } : undefined;
 

@@ -9,7 +9,6 @@ import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DefaultLogger, makeTelemetryFilterString, Runtime } from '@temporalio/worker';
 import { startApi } from '../api/main.js';
 import { loadConfig } from '../core/config.js';
 import { createLogger, type LogLevel } from '../core/logger.js';
@@ -19,6 +18,7 @@ import { SANDBOX_DEFAULTS } from '../devstack/sandbox-defaults.js';
 import { startTemporalDevServer } from '../devstack/temporal-dev-server.js';
 import { startWhatsAppSandbox } from '../devstack/whatsapp-sandbox.js';
 import { startWorker } from '../worker/main.js';
+import { installTemporalRuntime } from '../worker/temporal-runtime.js';
 
 const dataDir = fileURLToPath(new URL('../.data', import.meta.url));
 const stops: (() => Promise<void>)[] = [];
@@ -52,20 +52,7 @@ async function main() {
   }
   // We stop the worker ourselves on Ctrl-C, after the API, so in-flight webhooks still land. The SDK's
   // own logs (Rust core included) go through Parley's JSON logger, at warnings unless LOG_LEVEL=debug.
-  const sdkLogger = logger.child({ service: 'temporal-sdk' });
-  Runtime.install({
-    shutdownSignals: [],
-    logger: new DefaultLogger(logLevel === 'debug' ? 'DEBUG' : 'WARN', ({ level, message, meta }) => {
-      const at = level === 'ERROR' ? 'error' : level === 'WARN' ? 'warn' : 'debug';
-      sdkLogger[at](message, meta);
-    }),
-    telemetryOptions: {
-      logging: {
-        filter: makeTelemetryFilterString({ core: logLevel === 'debug' ? 'DEBUG' : 'WARN' }),
-        forward: {},
-      },
-    },
-  });
+  installTemporalRuntime(logger, logLevel === 'debug' ? 'debug' : 'warn', { handleSignals: false });
   const lines: string[] = [];
   let chat: string | undefined; // how to run `npm run chat` against this stack (sandbox only)
 

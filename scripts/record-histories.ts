@@ -11,16 +11,16 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { startApi, type RunningApi } from '../api/main.js';
 import { loadConfig, type Config } from '../core/config.js';
-import { silentLogger } from '../core/logger.js';
+import { createLogger, silentLogger } from '../core/logger.js';
 import { startEmbeddedPostgres } from '../devstack/embedded-postgres.js';
 import { eventually } from '../devstack/eventually.js';
 import { SANDBOX_DEFAULTS } from '../devstack/sandbox-defaults.js';
 import { startTemporalDevServer } from '../devstack/temporal-dev-server.js';
 import { startWhatsAppSandbox, type WhatsAppSandbox } from '../devstack/whatsapp-sandbox.js';
 import { startWorker, type RunningWorker } from '../worker/main.js';
+import { installTemporalRuntime } from '../worker/temporal-runtime.js';
 import { conversationStateQuery, conversationWorkflowId } from '../workflows/definitions.js';
 import {
   nextWamid,
@@ -52,7 +52,7 @@ const stops: (() => Promise<unknown>)[] = [];
 
 async function main() {
   // The scenarios fail sends on purpose: the worker's warnings about them are expected noise.
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  installTemporalRuntime(createLogger('error'), 'error');
 
   const temporal = await startTemporalDevServer({ headless: true });
   stops.unshift(temporal.stop);

@@ -7,6 +7,7 @@ import { loadConfig, type Config } from '../core/config.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import { createDb } from '../db/database.js';
 import { migrateToLatest } from '../db/migrate.js';
+import { installTemporalRuntime } from './temporal-runtime.js';
 import { createParleyWorker } from './worker.js';
 
 export interface RunningWorker {
@@ -79,6 +80,7 @@ export async function startWorker(
 if (import.meta.url === `file://${process.argv[1]}`) {
   const config = loadConfig();
   const logger = createLogger(config.logLevel, { service: 'parley-worker' });
+  installTemporalRuntime(logger, config.logLevel);
   startWorker(config, logger)
     .then((worker) => worker.done)
     .catch((err: unknown) => {

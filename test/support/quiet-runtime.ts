@@ -1,4 +1,5 @@
-import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { createLogger } from '../../core/logger.js';
+import { installTemporalRuntime } from '../../worker/temporal-runtime.js';
 
 // Worker state changes at INFO drown the test output; warnings and errors still show.
-Runtime.install({ logger: new DefaultLogger('WARN') });
+installTemporalRuntime(createLogger('warn'), 'warn');
