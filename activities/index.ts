@@ -1,5 +1,7 @@
 import type { Db } from '../db/database.js';
 import type { ConversationSettings } from '../workflows/definitions.js';
+import { createAgentActivities, type AgentDeps } from './agent-activities.js';
+import { createKnowledgeActivities, type KnowledgeDeps } from './knowledge-activities.js';
 import { createMessageLogActivities } from './message-log-activities.js';
 import { createUnderstandingActivities, type UnderstandingDeps } from './understanding-activities.js';
 import { createWhatsAppActivities } from './whatsapp-activities.js';
@@ -10,6 +12,8 @@ export interface ActivityDeps {
   graph: GraphClient;
   conversationSettings: ConversationSettings;
   understanding: Omit<UnderstandingDeps, 'graph'>;
+  agent: Omit<AgentDeps, 'db'>;
+  knowledge: KnowledgeDeps;
 }
 
 /** Every activity the worker registers, built from real dependencies (or test ones). */
@@ -18,6 +22,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createMessageLogActivities(deps),
     ...createWhatsAppActivities(deps),
     ...createUnderstandingActivities({ ...deps.understanding, graph: deps.graph }),
+    ...createAgentActivities({ ...deps.agent, db: deps.db }),
+    ...createKnowledgeActivities(deps.knowledge),
     /**
      * The worker's conversation settings, read by each workflow run through a local activity: a
      * config change reaches running conversations at their next run, and replays stay deterministic.

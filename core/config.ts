@@ -11,6 +11,16 @@ const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
 const optionalString = z.preprocess(emptyAsUndefined, z.string().optional());
 const optionalUrl = z.preprocess(emptyAsUndefined, z.url().optional());
 
+/** Where Temporal is: all that a Temporal-only tool (the `parley` CLI) needs from the environment. */
+const temporalEnv = {
+  TEMPORAL_ADDRESS: optionalString,
+  TEMPORAL_NAMESPACE: z.preprocess(emptyAsUndefined, z.string().default('default')),
+  TEMPORAL_TASK_QUEUE: z.preprocess(emptyAsUndefined, z.string().default('parley-conversations')),
+};
+
+/** The Temporal frontend to use when TEMPORAL_ADDRESS is not set. */
+export const DEFAULT_TEMPORAL_ADDRESS = 'localhost:7233';
+
 const envSchema = z.object({
   NODE_ENV: z.preprocess(
     emptyAsUndefined,
@@ -21,9 +31,7 @@ const envSchema = z.object({
 
   DATABASE_URL: optionalUrl,
 
-  TEMPORAL_ADDRESS: optionalString,
-  TEMPORAL_NAMESPACE: z.preprocess(emptyAsUndefined, z.string().default('default')),
-  TEMPORAL_TASK_QUEUE: z.preprocess(emptyAsUndefined, z.string().default('parley-conversations')),
+  ...temporalEnv,
 
   WHATSAPP_APP_SECRET: z.string({ error: 'is required (the Meta app secret that signs webhooks)' }).min(1),
   WHATSAPP_VERIFY_TOKEN: z
@@ -46,8 +54,24 @@ const envSchema = z.object({
   OPENAI_TRANSCRIPTION_MODEL: z.preprocess(emptyAsUndefined, z.string().default('whisper-1')),
   OPENAI_VISION_MODEL: z.preprocess(emptyAsUndefined, z.string().default('gpt-4o-mini')),
 
+  OPENAI_EMBEDDING_DIMENSIONS: z.preprocess(emptyAsUndefined, z.coerce.number().int().positive().optional()),
+
   QDRANT_URL: optionalUrl,
   QDRANT_API_KEY: optionalString,
+  QDRANT_COLLECTION: z.preprocess(emptyAsUndefined, z.string().default('parley-knowledge')),
+
+  BUSINESS_NAME: z.preprocess(emptyAsUndefined, z.string().default('Parley Home')),
+  BRAND_VOICE: z.preprocess(
+    emptyAsUndefined,
+    z.string().default("warm, clear and concise; use the customer's first name when known; no jargon"),
+  ),
+  /** Extra rules for the model, separated by `|` (explanations only: limits are enforced in code). */
+  BRAND_RULES: optionalString,
+  AGENT_MAX_ROUNDS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(8).default(4)),
+  AGENT_CONFIDENCE_THRESHOLD: z.preprocess(emptyAsUndefined, z.coerce.number().min(0).max(1).default(0.6)),
+  SUMMARY_EVERY_TURNS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).default(6)),
+  KB_ANSWER_MIN_LEXICAL_SCORE: z.preprocess(emptyAsUndefined, z.coerce.number().min(0).default(2.4)),
+  KB_ANSWER_MIN_DENSE_SCORE: z.preprocess(emptyAsUndefined, z.coerce.number().min(-1).max(1).default(0.8)),
 
   OPERATOR_API_TOKEN: optionalString,
 
@@ -105,10 +129,14 @@ export interface Config {
     apiKey: string | undefined;
     chatModel: string;
     embeddingModel: string;
+    embeddingDimensions: number | undefined;
     transcriptionModel: string;
     visionModel: string;
   };
-  qdrant: { url: string | undefined; apiKey: string | undefined };
+  qdrant: { url: string | undefined; apiKey: string | undefined; collection: string };
+  brand: { businessName: string; voice: string; rules: string[] };
+  /** Model-free answers quote a knowledge passage only above these scores. */
+  knowledgeAnswerThresholds: { minLexicalScore: number; minDenseScore: number };
   operatorApiToken: string | undefined;
   conversation: ConversationSettings;
   understanding: {
@@ -123,14 +151,37 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-/** Parses the environment; throws a ConfigError naming every bad or missing variable. */
-export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  const parsed = envSchema.safeParse(env);
+/** Parses `env` with `schema`; throws a ConfigError naming every bad or missing variable. */
+function parseEnv<S extends z.ZodType>(schema: S, env: Record<string, string | undefined>): z.infer<S> {
+  const parsed = schema.safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
     throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
   }
-  const e = parsed.data;
+  return parsed.data;
+}
+
+export interface TemporalSettings {
+  address: string;
+  namespace: string;
+  taskQueue: string;
+}
+
+/** Only the Temporal connection settings (no WhatsApp secrets required), with the same defaults. */
+export function loadTemporalSettings(
+  env: Record<string, string | undefined> = process.env,
+): TemporalSettings {
+  const e = parseEnv(z.object(temporalEnv), env);
+  return {
+    address: e.TEMPORAL_ADDRESS ?? DEFAULT_TEMPORAL_ADDRESS,
+    namespace: e.TEMPORAL_NAMESPACE,
+    taskQueue: e.TEMPORAL_TASK_QUEUE,
+  };
+}
+
+/** Parses the environment; throws a ConfigError naming every bad or missing variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const e = parseEnv(envSchema, env);
   return {
     nodeEnv: e.NODE_ENV,
     logLevel: e.LOG_LEVEL,
@@ -153,10 +204,23 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       apiKey: e.OPENAI_API_KEY,
       chatModel: e.OPENAI_CHAT_MODEL,
       embeddingModel: e.OPENAI_EMBEDDING_MODEL,
+      embeddingDimensions: e.OPENAI_EMBEDDING_DIMENSIONS,
       transcriptionModel: e.OPENAI_TRANSCRIPTION_MODEL,
       visionModel: e.OPENAI_VISION_MODEL,
     },
-    qdrant: { url: e.QDRANT_URL, apiKey: e.QDRANT_API_KEY },
+    qdrant: { url: e.QDRANT_URL, apiKey: e.QDRANT_API_KEY, collection: e.QDRANT_COLLECTION },
+    brand: {
+      businessName: e.BUSINESS_NAME,
+      voice: e.BRAND_VOICE,
+      rules: (e.BRAND_RULES ?? '')
+        .split('|')
+        .map((r) => r.trim())
+        .filter(Boolean),
+    },
+    knowledgeAnswerThresholds: {
+      minLexicalScore: e.KB_ANSWER_MIN_LEXICAL_SCORE,
+      minDenseScore: e.KB_ANSWER_MIN_DENSE_SCORE,
+    },
     operatorApiToken: e.OPERATOR_API_TOKEN,
     understanding: {
       intents: e.INTENTS
@@ -175,6 +239,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       resolvedCloseMs: e.CONVERSATION_RESOLVED_CLOSE_MS,
       maxHistoryEvents: e.CONVERSATION_MAX_HISTORY_EVENTS,
       transcriptTurns: e.CONVERSATION_TRANSCRIPT_TURNS,
+      agentMaxRounds: e.AGENT_MAX_ROUNDS,
+      confidenceThreshold: e.AGENT_CONFIDENCE_THRESHOLD,
+      summaryEveryTurns: e.SUMMARY_EVERY_TURNS,
       reengagementTemplate: e.WHATSAPP_REENGAGEMENT_TEMPLATE
         ? { name: e.WHATSAPP_REENGAGEMENT_TEMPLATE, language: e.WHATSAPP_REENGAGEMENT_TEMPLATE_LANGUAGE }
         : undefined,

@@ -1,10 +1,18 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { AgentsTable } from './tables/agents.js';
+import type { BotTurnsTable } from './tables/bot-turns.js';
 import type { ConversationTransitionsTable } from './tables/conversation-transitions.js';
 import type { ConversationsTable } from './tables/conversations.js';
 import type { KbChunksTable } from './tables/kb-chunks.js';
 import type { MessagesTable } from './tables/messages.js';
+import type {
+  ShopCustomersTable,
+  ShopInvoicesTable,
+  ShopOrderLinesTable,
+  ShopOrdersTable,
+  ShopProductsTable,
+} from './tables/shop.js';
 
 export interface Database {
   conversations: ConversationsTable;
@@ -12,6 +20,12 @@ export interface Database {
   conversation_transitions: ConversationTransitionsTable;
   agents: AgentsTable;
   kb_chunks: KbChunksTable;
+  bot_turns: BotTurnsTable;
+  shop_customers: ShopCustomersTable;
+  shop_products: ShopProductsTable;
+  shop_orders: ShopOrdersTable;
+  shop_order_lines: ShopOrderLinesTable;
+  shop_invoices: ShopInvoicesTable;
 }
 
 export type Db = Kysely<Database>;

@@ -2,6 +2,8 @@ import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'k
 import * as m20261125_messagesAndConversations from './migrations/2026-11-25T13-30-00_messages_and_conversations.js';
 import * as m20261125_projectionAndAgents from './migrations/2026-11-25T14-00-00_conversation_projection_and_agents.js';
 import * as m20261125_knowledgeChunks from './migrations/2026-11-25T16-00-00_knowledge_chunks.js';
+import * as m20261125_botTurns from './migrations/2026-11-25T17-00-00_bot_turns.js';
+import * as m20261125_demoShop from './migrations/2026-11-25T17-10-00_demo_shop.js';
 
 /**
  * Migrations listed explicitly (not read from disk) so they work the same from TypeScript sources,
@@ -11,6 +13,8 @@ const migrations: Record<string, Migration> = {
   '2026-11-25T13-30-00_messages_and_conversations': m20261125_messagesAndConversations,
   '2026-11-25T14-00-00_conversation_projection_and_agents': m20261125_projectionAndAgents,
   '2026-11-25T16-00-00_knowledge_chunks': m20261125_knowledgeChunks,
+  '2026-11-25T17-00-00_bot_turns': m20261125_botTurns,
+  '2026-11-25T17-10-00_demo_shop': m20261125_demoShop,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

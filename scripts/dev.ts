@@ -4,14 +4,28 @@
  * sandbox WhatsApp Graph API — then the worker and the API in this process. Ctrl-C stops it all.
  * Every variable from the config list is honoured: set TEMPORAL_ADDRESS, DATABASE_URL or
  * WHATSAPP_GRAPH_URL and that embedded piece steps aside.
+ *
+ * Then it loads the demo: the shop's customers, orders and invoices, and the knowledge base synced
+ * through the ingestion workflow (embedded too when OPENAI_BASE_URL is set) and refreshed hourly by a
+ * Temporal Schedule. PARLEY_DEV_KNOWLEDGE_DIR syncs another folder instead of knowledge/demo.
  */
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
 import { startApi } from '../api/main.js';
-import { loadConfig } from '../core/config.js';
+import {
+  knowledgeSyncResult,
+  scheduleKnowledgeSync,
+  startKnowledgeSync,
+  summarizeReport,
+} from '../cli/kb-commands.js';
+import { loadConfig, loadTemporalSettings, type Config } from '../core/config.js';
 import { createLogger, type LogLevel } from '../core/logger.js';
+import { createDb } from '../db/database.js';
+import { DEMO_KNOWLEDGE_DIR } from '../devstack/demo-data.js';
+import { seedDemoShop } from '../devstack/demo-shop.js';
 import { startEmbeddedPostgres } from '../devstack/embedded-postgres.js';
 import { freePort } from '../devstack/free-port.js';
 import { SANDBOX_DEFAULTS } from '../devstack/sandbox-defaults.js';
@@ -106,6 +120,7 @@ async function main() {
   );
   const port = new URL(api.url).port;
   if (chat && port !== '3000') chat = `PORT=${port} ${chat}`;
+  lines.push(...(await loadDemo(config)));
 
   console.log(
     [
@@ -120,10 +135,97 @@ async function main() {
   );
 }
 
+/** How long start-up waits for the knowledge sync before going on without it (it keeps running). */
+const KNOWLEDGE_SYNC_WAIT_MS = 120_000;
+
+/**
+ * The demo shop (idempotent inserts), then the knowledge base: synced now through the workflow the
+ * worker just started polling for, then every hour by a schedule. Nothing here stops the stack from
+ * coming up: a failure is logged and shown in the banner. Returns the banner lines.
+ */
+async function loadDemo(config: Config): Promise<string[]> {
+  const lines: string[] = [];
+  const db = createDb(config.databaseUrl!, {
+    onIdleClientError: (err) => logger.warn('idle Postgres connection lost', { err }),
+  });
+  started(() => db.destroy());
+  try {
+    await seedDemoShop(db);
+    logger.info('demo shop seeded (customers, products, orders, invoices)');
+    lines.push('Demo shop          seeded (customers, products, orders, invoices)');
+  } catch (err) {
+    logger.error('seeding the demo shop failed; continuing without it', { err });
+    lines.push(`Demo shop          NOT seeded: ${errorMessage(err)}`);
+  }
+
+  const temporal = loadTemporalSettings(env);
+  const connection = await Connection.connect({ address: temporal.address });
+  started(() => connection.close());
+  const client = new Client({ connection, namespace: temporal.namespace });
+  const dir = env.PARLEY_DEV_KNOWLEDGE_DIR ? resolve(env.PARLEY_DEV_KNOWLEDGE_DIR) : DEMO_KNOWLEDGE_DIR;
+  const shownDir = relative(process.cwd(), dir).startsWith('..') ? dir : relative(process.cwd(), dir) || '.';
+  const retry = `npm run parley -- kb sync ${shownDir}`;
+  try {
+    const sync = await startKnowledgeSync(client, { taskQueue: temporal.taskQueue, dir });
+    if (sync.attached) logger.info('a knowledge sync is already running: waiting for it', { dir: sync.dir });
+    const outcome = await untilStoppedOr(knowledgeSyncResult(sync), KNOWLEDGE_SYNC_WAIT_MS);
+    if (outcome) {
+      logger.info(summarizeReport(outcome.report), { report: outcome.report });
+      const { report } = outcome;
+      lines.push(
+        `Knowledge base     ${shownDir}: ${report.sources} documents, ${report.chunks} chunks, ${report.changed} (re)indexed` +
+          (config.openai.baseUrl ? '' : ' (full-text only: no OPENAI_BASE_URL to embed)') +
+          (report.failed.length ? `, ${report.failed.length} FAILED (see the log)` : ''),
+      );
+    } else if (!stopping) {
+      logger.warn('knowledge sync still running; start-up goes on without waiting', {
+        workflowId: sync.handle.workflowId,
+      });
+      lines.push(`Knowledge base     ${shownDir}: sync still running (workflow ${sync.handle.workflowId})`);
+    }
+  } catch (err) {
+    logger.error(`knowledge sync of ${dir} failed; the stack runs without it (retry: ${retry})`, { err });
+    lines.push(`Knowledge base     sync FAILED: ${errorMessage(err)}  (retry: ${retry})`);
+  }
+  if (stopping) return lines;
+  try {
+    const schedule = await scheduleKnowledgeSync(client, { taskQueue: temporal.taskQueue, dir, every: '1h' });
+    logger.info(`knowledge sync schedule ${schedule.action}`, {
+      scheduleId: schedule.scheduleId,
+      every: '1h',
+      nextRunAt: schedule.nextRunAt,
+    });
+    lines.push(`                   refreshed hourly (schedule ${schedule.scheduleId})`);
+  } catch (err) {
+    logger.error('creating the knowledge sync schedule failed', { err });
+  }
+  return lines;
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+let stopRequested: () => void = () => {};
+const stopSignal = new Promise<void>((resolve) => (stopRequested = resolve));
+
+/** `promise`'s value, or undefined after `ms` or once stopping (the promise is left to settle alone). */
+async function untilStoppedOr<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
+  promise.catch(() => {}); // settled later, after the race is over: not an unhandled rejection
+  try {
+    return await Promise.race([promise, timeout, stopSignal.then(() => undefined)]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 let stopping = false;
 async function stopAll(code: number) {
   if (stopping) return;
   stopping = true;
+  stopRequested();
   console.log('\nStopping Parley…');
   // Let the piece being started come up, so it is stopped too instead of left running.
   await startup.catch(() => {});

@@ -29,6 +29,15 @@ import {
   textMessageWebhook,
 } from '../test/fixtures/whatsapp-webhooks.js';
 import { historyToJSON } from '../test/replay/history-json.js';
+import {
+  sampleFromSchema,
+  startScriptedOpenAI,
+  type ChatReply,
+  type ChatRequestView,
+} from '../test/servers/scripted-openai.js';
+import { createDb } from '../db/database.js';
+import { seedDemoData } from '../devstack/demo-data.js';
+import { DEMO_CUSTOMERS, DEMO_ORDERS } from '../devstack/demo-shop.js';
 
 const historiesDir = fileURLToPath(new URL('../test/histories', import.meta.url));
 const PHONE_NUMBER_ID = SANDBOX_DEFAULTS.PHONE_NUMBER_ID;
@@ -46,6 +55,8 @@ interface Ctx {
   main: Stack;
   /** A stack whose worker continues conversations as new after 50 history events. */
   small: Stack;
+  /** A stack with a (scripted) model: the agent loop with tool calls. */
+  model: Stack;
 }
 
 const stops: (() => Promise<unknown>)[] = [];
@@ -61,6 +72,9 @@ async function main() {
   await postgres.createDatabase('parley_histories');
   const sandbox = await startWhatsAppSandbox({ accessToken: SANDBOX_DEFAULTS.WHATSAPP_ACCESS_TOKEN });
   stops.unshift(sandbox.close);
+  const openai = await startScriptedOpenAI();
+  stops.unshift(openai.close);
+  openai.onChat(scriptedAgent);
 
   const env = (taskQueue: string, extra: Record<string, string> = {}) =>
     loadConfig({
@@ -90,10 +104,16 @@ async function main() {
   const small = await startStack(
     env('parley-record-histories-small', { CONVERSATION_MAX_HISTORY_EVENTS: '50' }),
   );
+  const model = await startStack(
+    env('parley-record-histories-model', { OPENAI_BASE_URL: openai.url, OPENAI_API_KEY: 'record' }),
+  );
+  const db = createDb(postgres.databaseUrl('parley_histories'));
+  await seedDemoData(db);
+  await db.destroy();
 
   const connection = await Connection.connect({ address: temporal.address });
   stops.unshift(() => connection.close());
-  const ctx: Ctx = { client: new Client({ connection }), sandbox, main: mainStack, small };
+  const ctx: Ctx = { client: new Client({ connection }), sandbox, main: mainStack, small, model };
 
   await mkdir(historiesDir, { recursive: true });
   const scenarios: [string, (ctx: Ctx) => Promise<{ workflowId: string; runId?: string }>][] = [
@@ -101,6 +121,7 @@ async function main() {
     ['human-handoff', humanHandoff],
     ['send-failures', sendFailures],
     ['continue-as-new', continueAsNew],
+    ['agent-tools', agentTools],
   ];
   for (const [name, run] of scenarios) {
     const { workflowId, runId } = await run(ctx);
@@ -128,6 +149,47 @@ async function botReplies(ctx: Ctx) {
   await c.status(second.messageId, 'read');
   await c.quiet();
   return { workflowId: c.id };
+}
+
+/** With a model: an order question answered through the order_status tool, then a KB question. */
+async function agentTools(ctx: Ctx) {
+  const c = conversation(ctx, ctx.model, DEMO_CUSTOMERS.alex.waId);
+  await c.say(`Hi, where is my order ${DEMO_ORDERS.alexShipped}?`, 'Alex');
+  await c.reply(1);
+  await c.say('And how long do I have to return a kettle?');
+  await c.reply(2);
+  await c.quiet();
+  return { workflowId: c.id };
+}
+
+/**
+ * The scripted model behind agent-tools: understanding answers with the schema's sample, the agent
+ * asks for order_status when it sees an order number and no tool result yet, then answers.
+ */
+function scriptedAgent(req: ChatRequestView): ChatReply {
+  if (req.responseFormat?.name !== 'agent_answer') {
+    return { json: sampleFromSchema(req.responseFormat?.schema ?? {}), usage: { promptTokens: 80 } };
+  }
+  const order = /<customer_message>[^<]*order (\d{4})/.exec(req.userText)?.[1];
+  const toolResult = req.messages.find((m) => m.role === 'tool');
+  if (order && !toolResult) {
+    return {
+      toolCalls: [{ name: 'order_status', arguments: { orderNumber: order } }],
+      usage: { promptTokens: 900 },
+    };
+  }
+  const passage = /<passage id="([^"]+)"/.exec(req.userText)?.[1];
+  return {
+    json: {
+      reply: toolResult ? 'Your order is on its way.' : 'You have 30 days from delivery to return it.',
+      confidence: 0.9,
+      citedChunkIds: passage && !toolResult ? [passage] : [],
+      intent: toolResult ? 'order_status' : 'returns_refund_policy',
+      needsHuman: false,
+      needsHumanReason: null,
+    },
+    usage: { promptTokens: 1200, completionTokens: 40 },
+  };
 }
 
 /** Bot → agent assigned → agent reply → customer writes to the agent → hand back → resolve → close. */

@@ -7,6 +7,7 @@ import { loadConfig, type Config } from '../core/config.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import { createDb } from '../db/database.js';
 import { migrateToLatest } from '../db/migrate.js';
+import { createActivityDeps } from './dependencies.js';
 import { installTemporalRuntime } from './temporal-runtime.js';
 import { createParleyWorker } from './worker.js';
 
@@ -47,16 +48,19 @@ export async function startWorker(
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     workflowBundle: opts.workflowBundle,
-    activities: createActivities({
-      db,
-      conversationSettings: config.conversation,
-      understanding: { ...config.understanding, model, ocr },
-      graph: createGraphClient({
-        graphUrl: config.whatsapp.graphUrl,
-        apiVersion: config.whatsapp.apiVersion,
-        accessToken: config.whatsapp.accessToken,
+    activities: createActivities(
+      createActivityDeps(config, {
+        db,
+        model,
+        ocr,
+        logger,
+        graph: createGraphClient({
+          graphUrl: config.whatsapp.graphUrl,
+          apiVersion: config.whatsapp.apiVersion,
+          accessToken: config.whatsapp.accessToken,
+        }),
       }),
-    }),
+    ),
   });
   logger.info('worker started', {
     taskQueue: config.temporal.taskQueue,

@@ -48,6 +48,10 @@ export interface ConversationState {
   /** Counters that make idempotency keys for transitions and agent replies stable across runs. */
   transitionSeq: number;
   agentReplySeq: number;
+  /** Parley has said it is an AI in this conversation (the first reply does). */
+  aiDisclosed?: boolean;
+  /** Answered turns since the model last refreshed the rolling summary. */
+  turnsSinceSummary?: number;
 }
 
 export function initialState(phoneNumberId: string, waId: string): ConversationState {

@@ -16,6 +16,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
+import type { BotTurnRecord } from '../activities/agent-activities.js';
 import type { TransitionRecord } from '../activities/message-log-activities.js';
 import { transcriptText } from './content.js';
 import {
@@ -49,6 +50,8 @@ import {
 import { composeBotReply } from './bot-reply.js';
 import { customerMessage } from './customer-messages.js';
 import { understandTurn, type UnderstoodTurn } from './understand-turn.js';
+import { answerTurn, refreshSummary, type TurnAnswer } from './agent-turn.js';
+import { splitForWhatsApp, toWhatsAppText } from './whatsapp-format.js';
 import {
   ParleyAssignedAgent,
   ParleyBusinessNumber,
@@ -75,6 +78,9 @@ export interface ConversationOutcome {
 }
 
 const QUERY_TURNS = 10;
+/** Turns before the current one that the model sees verbatim (older ones are in the summary). */
+const MODEL_HISTORY_TURNS = 8;
+const noCost = (): TurnAnswer['cost'] => ({ rounds: 0, promptTokens: 0, completionTokens: 0, latencyMs: 0 });
 
 // The steps of a turn run as local activities: same timeouts, retries and idempotency, but a turn
 // costs one or two workflow tasks instead of a server round trip per step (the history store is
@@ -409,17 +415,137 @@ export async function conversationWorkflow(input: ConversationInput): Promise<Co
     // A person owns the conversation (or took it over while this turn ran): they answer, not Parley.
     if (!botAnswers || state.status !== 'bot') return;
 
-    const reply = understood
-      ? customerMessage(understood.mediaProblem ?? 'acknowledge', state.language, {
-          name: state.customer.displayName,
-        })
-      : composeBotReply({ batch, state });
-    await sendToCustomer(reply, `reply:${last.id}`, { role: 'bot' });
+    if (!understood) {
+      await sendToCustomer(composeBotReply({ batch, state }), `reply:${last.id}`, { role: 'bot' });
+    } else if (!patched('agent-loop')) {
+      // Histories recorded before the agent loop acknowledged every turn with a fixed text.
+      const text = customerMessage(understood.mediaProblem ?? 'acknowledge', state.language, {
+        name: state.customer.displayName,
+      });
+      await sendToCustomer(text, `reply:${last.id}`, { role: 'bot' });
+    } else {
+      await answerCustomer(understood, `reply:${last.id}`);
+      return;
+    }
+    keepBotIdleTimer();
+  }
+
+  function keepBotIdleTimer(): void {
     extendTimer(
       'botIdleResolve',
       settings().botIdleResolveMs,
       `Resolve if the customer stays quiet for ${humanDuration(settings().botIdleResolveMs)}`,
     );
+  }
+
+  /**
+   * Parley's answer to a turn: a polite word about unusable media, an immediate hand-off when the
+   * customer asks for a person, otherwise the agent loop (or the model-free answer). Sent in parts
+   * that fit WhatsApp, recorded with its mode, citations and cost.
+   */
+  async function answerCustomer(understood: UnderstoodTurn, replyKey: string): Promise<void> {
+    const language = state.language;
+    const name = state.customer.displayName;
+    const analysis = understood.analysis;
+    let answer: TurnAnswer;
+    let mode: BotTurnRecord['mode'];
+    if (understood.mediaProblem) {
+      answer = {
+        mode: 'handoff',
+        reason: `media: ${understood.mediaProblem}`,
+        citedChunkIds: [],
+        toolCalls: [],
+        cost: noCost(),
+      };
+      mode = 'media';
+    } else if (analysis?.wantsHuman) {
+      const reason = 'the customer asked for a person';
+      answer = {
+        mode: 'handoff',
+        reason,
+        handOff: { reason, unanswered: false },
+        citedChunkIds: [],
+        toolCalls: [],
+        cost: noCost(),
+      };
+      mode = 'handoff';
+    } else {
+      answer = await answerTurn({
+        caller: { conversationId, waId: state.waId, ...(language ? { language } : {}) },
+        text: understood.text,
+        ...(language ? { language } : {}),
+        firstReply: !state.aiDisclosed,
+        ...(name ? { customerName: name } : {}),
+        summary: state.summary,
+        history: state.turns
+          .slice(0, -1)
+          .slice(-MODEL_HISTORY_TURNS)
+          .map((t) => ({ role: t.role, text: t.text })),
+        understanding: {
+          ...(analysis?.intent ? { intent: analysis.intent } : {}),
+          ...(analysis?.sentiment ? { sentiment: analysis.sentiment.label } : {}),
+          ...(analysis?.urgency ? { urgency: analysis.urgency } : {}),
+          orderNumbers: analysis?.entities.orderNumbers ?? [],
+        },
+        maxRounds: settings().agentMaxRounds,
+        confidenceThreshold: settings().confidenceThreshold,
+      });
+      mode = answer.mode;
+    }
+    // A person took the conversation while the model was thinking: they answer, not Parley.
+    if (state.status !== 'bot') return;
+
+    let text: string;
+    if (understood.mediaProblem) text = customerMessage(understood.mediaProblem, language, { name });
+    else if (answer.handOff)
+      text = customerMessage(answer.handOff.unanswered ? 'handoff_unanswered' : 'handoff', language);
+    else text = toWhatsAppText(answer.reply ?? '');
+    if (!state.aiDisclosed) text = `${customerMessage('ai_disclosure', language, { name })}\n\n${text}`;
+    const parts = splitForWhatsApp(text);
+    let delivered = false;
+    for (const [i, part] of parts.entries()) {
+      const sent = await sendToCustomer(part, i === 0 ? replyKey : `${replyKey}:${i}`, { role: 'bot' });
+      delivered ||= sent.delivered;
+    }
+    if (delivered) state.aiDisclosed = true;
+
+    await store.recordBotTurn.executeWithOptions({ summary: `Record answer (${mode})` }, [
+      {
+        turnKey: replyKey,
+        conversationId,
+        mode,
+        reason: answer.reason,
+        ...(language ? { language } : {}),
+        ...((answer.intent ?? analysis?.intent) ? { intent: answer.intent ?? analysis?.intent } : {}),
+        ...(answer.confidence !== undefined ? { confidence: answer.confidence } : {}),
+        needsHuman: answer.handOff !== undefined,
+        citedChunkIds: answer.citedChunkIds,
+        toolCalls: answer.toolCalls,
+        ...(answer.cost.model ? { model: answer.cost.model } : {}),
+        modelRounds: answer.cost.rounds,
+        promptTokens: answer.cost.promptTokens,
+        completionTokens: answer.cost.completionTokens,
+        modelLatencyMs: answer.cost.latencyMs,
+        atMs: Date.now(),
+      },
+    ]);
+
+    if (answer.handOff) {
+      transition('awaiting_human', 'parley', answer.handOff.reason);
+      return;
+    }
+    keepBotIdleTimer();
+    state.turnsSinceSummary = (state.turnsSinceSummary ?? 0) + 1;
+    if (answer.cost.rounds > 0 && state.turnsSinceSummary >= settings().summaryEveryTurns) {
+      const turns = state.turns
+        .slice(-2 * state.turnsSinceSummary)
+        .map((t) => ({ role: t.role, text: t.text }));
+      const summary = await refreshSummary(state.summary, turns);
+      if (summary !== undefined) {
+        state.summary = summary;
+        state.turnsSinceSummary = 0;
+      }
+    }
   }
 
   /** Keeps what the understanding step found: on the turn, in the state, in the search attributes. */

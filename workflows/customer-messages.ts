@@ -4,6 +4,9 @@
  */
 export type CustomerMessageKey =
   | 'acknowledge'
+  | 'ai_disclosure'
+  | 'handoff'
+  | 'handoff_unanswered'
   | 'media_too_large'
   | 'media_unsupported_type'
   | 'media_unreadable'
@@ -14,6 +17,10 @@ export type CustomerMessageKey =
 const texts: Record<string, Record<CustomerMessageKey, string>> = {
   en: {
     acknowledge: 'Thanks{name}! We have received your message and will get back to you shortly.',
+    ai_disclosure: "Hi{name}! I'm an AI assistant. A person can take over at any time, just ask.",
+    handoff: "I'm passing your question to a colleague, who will reply here as soon as possible.",
+    handoff_unanswered:
+      "I don't have a reliable answer to that, so I'm passing your question to a colleague, who will reply here as soon as possible.",
     media_too_large: 'Sorry, that file is too large for us to open. Could you send a smaller photo or a PDF?',
     media_unsupported_type: "Sorry, I can't open this type of file. Could you send a photo or a PDF instead?",
     media_unreadable: "Sorry, I couldn't open that file, it seems to be damaged. Could you send it again?",
@@ -25,6 +32,11 @@ const texts: Record<string, Record<CustomerMessageKey, string>> = {
   },
   fr: {
     acknowledge: 'Merci{name} ! Nous avons bien reçu votre message et revenons vers vous très vite.',
+    ai_disclosure:
+      'Bonjour{name} ! Je suis un assistant virtuel (IA). Une personne peut prendre le relais à tout moment, il suffit de le demander.',
+    handoff: 'Je transmets votre demande à un collègue, qui vous répondra ici dès que possible.',
+    handoff_unanswered:
+      "Je n'ai pas de réponse fiable à cette question ; je la transmets donc à un collègue, qui vous répondra ici dès que possible.",
     media_too_large:
       'Désolé, ce fichier est trop volumineux. Pourriez-vous envoyer une photo plus légère ou un PDF ?',
     media_unsupported_type:
@@ -39,6 +51,11 @@ const texts: Record<string, Record<CustomerMessageKey, string>> = {
   },
   nl: {
     acknowledge: 'Bedankt{name}! We hebben je bericht ontvangen en komen zo snel mogelijk bij je terug.',
+    ai_disclosure:
+      'Hoi{name}! Ik ben een virtuele assistent (AI). Een medewerker kan het op elk moment overnemen, vraag het gerust.',
+    handoff: 'Ik geef je vraag door aan een collega, die hier zo snel mogelijk antwoordt.',
+    handoff_unanswered:
+      'Daar heb ik geen betrouwbaar antwoord op, dus ik geef je vraag door aan een collega, die hier zo snel mogelijk antwoordt.',
     media_too_large: 'Sorry, dat bestand is te groot. Kun je een kleinere foto of een pdf sturen?',
     media_unsupported_type: 'Sorry, dit type bestand kan ik niet openen. Kun je een foto of een pdf sturen?',
     media_unreadable:
@@ -51,6 +68,11 @@ const texts: Record<string, Record<CustomerMessageKey, string>> = {
   },
   de: {
     acknowledge: 'Danke{name}! Wir haben Ihre Nachricht erhalten und melden uns in Kürze.',
+    ai_disclosure:
+      'Hallo{name}! Ich bin ein virtueller Assistent (KI). Ein Mensch kann jederzeit übernehmen, fragen Sie einfach.',
+    handoff: 'Ich gebe Ihre Anfrage an einen Kollegen weiter, der Ihnen hier so bald wie möglich antwortet.',
+    handoff_unanswered:
+      'Darauf habe ich keine verlässliche Antwort, daher gebe ich Ihre Anfrage an einen Kollegen weiter, der Ihnen hier so bald wie möglich antwortet.',
     media_too_large: 'Leider ist die Datei zu groß. Könnten Sie ein kleineres Foto oder ein PDF senden?',
     media_unsupported_type:
       'Leider kann ich diesen Dateityp nicht öffnen. Könnten Sie ein Foto oder ein PDF senden?',
@@ -65,6 +87,11 @@ const texts: Record<string, Record<CustomerMessageKey, string>> = {
   },
   es: {
     acknowledge: '¡Gracias{name}! Hemos recibido tu mensaje y te responderemos enseguida.',
+    ai_disclosure:
+      '¡Hola{name}! Soy un asistente virtual (IA). Una persona puede atenderle en cualquier momento, solo tiene que pedirlo.',
+    handoff: 'Paso su consulta a un compañero, que le responderá aquí lo antes posible.',
+    handoff_unanswered:
+      'No tengo una respuesta fiable a eso, así que paso su consulta a un compañero, que le responderá aquí lo antes posible.',
     media_too_large:
       'Lo siento, ese archivo es demasiado grande. ¿Podrías enviar una foto más pequeña o un PDF?',
     media_unsupported_type:
@@ -78,6 +105,11 @@ const texts: Record<string, Record<CustomerMessageKey, string>> = {
   },
   it: {
     acknowledge: 'Grazie{name}! Abbiamo ricevuto il tuo messaggio e ti risponderemo a breve.',
+    ai_disclosure:
+      'Ciao{name}! Sono un assistente virtuale (IA). Una persona può subentrare in qualsiasi momento, basta chiederlo.',
+    handoff: 'Passo la sua richiesta a un collega, che le risponderà qui il prima possibile.',
+    handoff_unanswered:
+      'Non ho una risposta affidabile, quindi passo la sua richiesta a un collega, che le risponderà qui il prima possibile.',
     media_too_large: 'Spiacenti, il file è troppo grande. Puoi inviare una foto più leggera o un PDF?',
     media_unsupported_type:
       'Spiacenti, non riesco ad aprire questo tipo di file. Puoi inviare una foto o un PDF?',
@@ -91,6 +123,11 @@ const texts: Record<string, Record<CustomerMessageKey, string>> = {
   },
   pt: {
     acknowledge: 'Obrigado{name}! Recebemos a sua mensagem e responderemos em breve.',
+    ai_disclosure:
+      'Olá{name}! Sou um assistente virtual (IA). Uma pessoa pode assumir a qualquer momento, basta pedir.',
+    handoff: 'Vou passar o seu pedido a um colega, que lhe responderá aqui o mais depressa possível.',
+    handoff_unanswered:
+      'Não tenho uma resposta fiável para isso, por isso vou passar o seu pedido a um colega, que lhe responderá aqui o mais depressa possível.',
     media_too_large:
       'Desculpe, esse ficheiro é demasiado grande. Pode enviar uma foto mais pequena ou um PDF?',
     media_unsupported_type:

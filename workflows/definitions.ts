@@ -193,6 +193,12 @@ export interface ConversationSettings {
   maxHistoryEvents: number;
   /** Transcript turns kept in workflow state (older ones live in Postgres and the rolling summary). */
   transcriptTurns: number;
+  /** Model rounds per turn (each may call tools); the last one must answer. */
+  agentMaxRounds: number;
+  /** A model answer below this confidence is not sent: the conversation goes to a person. */
+  confidenceThreshold: number;
+  /** The model refreshes the rolling summary after this many answered turns. */
+  summaryEveryTurns: number;
   /** Approved template used when the 24-hour window has closed; none configured → skip and record. */
   reengagementTemplate?: { name: string; language: string };
 }

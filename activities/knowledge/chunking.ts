@@ -546,16 +546,18 @@ async function listFiles(dir: string): Promise<string[]> {
   return files;
 }
 
-/**
- * Reads every .md/.html/.txt/.csv file under `dir` (recursively, in a stable order, skipping dot
- * files) and returns their chunks. `source` is the path relative to `dir` with `/` separators.
- */
+/** The supported files under `dir` (recursive, stable order, dot files skipped), relative with `/`. */
+export async function listKnowledgeFiles(dir: string): Promise<string[]> {
+  return (await listFiles(dir))
+    .filter((file) => (KNOWLEDGE_EXTENSIONS as readonly string[]).includes(extname(file).toLowerCase()))
+    .map((file) => relative(dir, file).split(sep).join('/'));
+}
+
+/** Reads every supported file under `dir` and returns their chunks (`source` as listKnowledgeFiles). */
 export async function loadKnowledgeDir(dir: string, opts?: ChunkOptions): Promise<KnowledgeChunk[]> {
   const chunks: KnowledgeChunk[] = [];
-  for (const file of await listFiles(dir)) {
-    const source = relative(dir, file).split(sep).join('/');
-    if (!(KNOWLEDGE_EXTENSIONS as readonly string[]).includes(extname(file).toLowerCase())) continue;
-    const text = await readFile(file, 'utf8');
+  for (const source of await listKnowledgeFiles(dir)) {
+    const text = await readFile(join(dir, source), 'utf8');
     chunks.push(...(chunkDocument({ source, text }, opts) ?? []));
   }
   return chunks;

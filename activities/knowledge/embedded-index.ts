@@ -59,6 +59,8 @@ export interface VectorIndex {
   deleteBySource(source: string): Promise<number>;
   /** Deletes the chunks of a source whose id is not in `keepIds`; returns how many. */
   deleteMissing(source: string, keepIds: readonly string[]): Promise<number>;
+  /** Every source that has chunks, to remove the documents that left the knowledge directory. */
+  listSources(): Promise<string[]>;
   /** Chunk id → content hash for one source, to skip re-embedding unchanged chunks. */
   existingHashes(source: string): Promise<Map<string, string>>;
   /** Exact k nearest neighbours by cosine similarity, best first. */
@@ -337,6 +339,11 @@ export function createEmbeddedVectorIndex(db: Db): VectorIndex {
       const deleted = Number(result.numDeletedRows);
       if (deleted > 0) invalidate();
       return deleted;
+    },
+
+    async listSources() {
+      const rows = await db.selectFrom('kb_chunks').select('source').distinct().orderBy('source').execute();
+      return rows.map((r) => r.source);
     },
 
     async existingHashes(source) {

@@ -343,7 +343,9 @@ export function classifyModelError(
   return err;
 }
 
-function outputInvalid(details: ModelErrorDetails & { reason: OutputInvalidReason }): ApplicationFailure {
+export function outputInvalid(
+  details: ModelErrorDetails & { reason: OutputInvalidReason },
+): ApplicationFailure {
   return ApplicationFailure.create({
     message: `Model ${details.operation} (${details.model}) answer unusable: ${details.reason}${details.message ? `: ${details.message}` : ''}`,
     type: ModelErrorTypes.OutputInvalid,

@@ -48,7 +48,9 @@ describe('continue-as-new mid-conversation (real Temporal)', () => {
 
     const view = await eventually(async () => {
       const v = await handle.query(conversationStateQuery);
-      return v.queuedMessages === 0 && v.continuedAsNewCount >= 1 ? v : undefined;
+      // Idle: nothing queued and the last turn answered (a turn in flight has left the queue already).
+      const answered = v.lastTurns.at(-1)?.role === 'bot';
+      return v.queuedMessages === 0 && answered && v.continuedAsNewCount >= 1 ? v : undefined;
     }, 30_000);
     expect((await handle.describe()).runId).not.toBe(firstRunId);
 

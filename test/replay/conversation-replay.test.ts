@@ -43,7 +43,14 @@ const eventTypes = (r: RecordedHistory) => new Set(r.json.events.map((e) => e.ev
 describe('recorded conversation histories', () => {
   it('cover the representative scenarios with non-trivial histories', () => {
     expect(recorded.map((r) => r.name)).toEqual(
-      expect.arrayContaining(['bot-replies', 'human-handoff', 'send-failures', 'continue-as-new']),
+      expect.arrayContaining([
+        'bot-replies',
+        'human-handoff',
+        'send-failures',
+        'continue-as-new',
+        'agent-tools',
+        'bot-replies-v2',
+      ]),
     );
     for (const r of recorded) {
       const types = eventTypes(r);
@@ -60,6 +67,10 @@ describe('recorded conversation histories', () => {
     // The permanent send failure is recorded in its local-activity marker.
     expect(JSON.stringify(byName('send-failures').json)).toContain('WhatsAppUndeliverable');
     expect(eventTypes(byName('continue-as-new'))).toContain('EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW');
+    // The agent loop: model rounds and a tool call, each its own activity.
+    const agent = JSON.stringify(byName('agent-tools').json);
+    expect(agent).toContain('"name":"agentStep"');
+    expect(agent).toContain('"name":"callTool"');
   });
 });
 

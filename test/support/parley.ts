@@ -6,6 +6,7 @@ import { startApi, type RunningApi } from '../../api/main.js';
 import { loadConfig, type Config } from '../../core/config.js';
 import { silentLogger } from '../../core/logger.js';
 import type { Db } from '../../db/database.js';
+import { seedDemoData } from '../../devstack/demo-data.js';
 import { eventually as pollUntil } from '../../devstack/eventually.js';
 import { startWhatsAppSandbox } from '../../devstack/whatsapp-sandbox.js';
 import { startWorker, type RunningWorker } from '../../worker/main.js';
@@ -30,8 +31,12 @@ export type TestParley = Awaited<ReturnType<typeof startTestParley>>;
  * Postgres, with its own database, task queue and sandbox Graph API: tests drive it over HTTP
  * exactly as Meta would.
  */
-export async function startTestParley(opts: { env?: Record<string, string>; worker?: boolean } = {}) {
+export async function startTestParley(
+  opts: { env?: Record<string, string>; worker?: boolean; demoData?: boolean } = {},
+) {
   const { db, url: databaseUrl } = await createTestDatabase();
+  // The demo shop and its knowledge base, unless a test is about starting from nothing.
+  if (opts.demoData !== false) await seedDemoData(db);
   const sandbox = await startWhatsAppSandbox({ accessToken: TEST_ACCESS_TOKEN });
   const config: Config = loadConfig({
     NODE_ENV: 'test',

@@ -1,5 +1,4 @@
 import { createOcr } from '../../activities/understanding/ocr.js';
-import { DEFAULT_INTENTS } from '../../activities/understanding/types.js';
 import { randomUUID } from 'node:crypto';
 // Internal path, but exported by the SDK precisely "for use in tests to register search attributes".
 import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes.js';
@@ -10,7 +9,11 @@ import { Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { createActivities } from '../../activities/index.js';
 import { createGraphClient } from '../../activities/whatsapp/graph-client.js';
+import { loadConfig } from '../../core/config.js';
+import { silentLogger } from '../../core/logger.js';
 import type { Db } from '../../db/database.js';
+import { createActivityDeps } from '../../worker/dependencies.js';
+import { seedDemoData } from '../../devstack/demo-data.js';
 import { startWhatsAppSandbox, type WhatsAppSandbox } from '../../devstack/whatsapp-sandbox.js';
 import type { ConversationSettings } from '../../workflows/definitions.js';
 import { allSearchAttributeKeys } from '../../workflows/search-attributes.js';
@@ -25,6 +28,16 @@ export const TEST_CONVERSATION_SETTINGS: ConversationSettings = {
   resolvedCloseMs: 24 * 60 * 60_000,
   maxHistoryEvents: 10_000,
   transcriptTurns: 50,
+  agentMaxRounds: 4,
+  confidenceThreshold: 0.6,
+  summaryEveryTurns: 6,
+};
+
+/** What the worker's config needs besides the conversation settings (model-free, embedded index). */
+const TEST_ENV = {
+  WHATSAPP_APP_SECRET: 'time-skipping-secret',
+  WHATSAPP_VERIFY_TOKEN: 'time-skipping-verify',
+  WHATSAPP_ACCESS_TOKEN: TEST_ACCESS_TOKEN,
 };
 
 export type TimeSkippingParley = Awaited<ReturnType<typeof startTimeSkippingParley>>;
@@ -53,6 +66,7 @@ export async function startTimeSkippingParley() {
   });
   await registerSearchAttributes(env);
   const { db } = await createTestDatabase();
+  await seedDemoData(db);
   const sandbox: WhatsAppSandbox = await startWhatsAppSandbox({ accessToken: TEST_ACCESS_TOKEN });
   const graph = createGraphClient({
     graphUrl: sandbox.url,
@@ -79,18 +93,12 @@ export async function startTimeSkippingParley() {
         namespace,
         taskQueue,
         workflowBundle: await workflowBundle(),
-        activities: createActivities({
-          db,
-          graph,
-          conversationSettings,
-          understanding: {
-            model: undefined,
-            ocr,
-            intents: DEFAULT_INTENTS,
-            sensitiveToModel: false,
-            modelAttempts: 3,
-          },
-        }),
+        activities: createActivities(
+          createActivityDeps(
+            { ...loadConfig(TEST_ENV), conversation: conversationSettings },
+            { db, graph, model: undefined, ocr, logger: silentLogger },
+          ),
+        ),
       });
       workers.push({ worker, running: worker.run() });
       return { taskQueue };

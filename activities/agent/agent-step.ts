@@ -1,0 +1,96 @@
+/**
+ * One round of the agent loop: the model sees the turn's context and the tool results so far, and
+ * either asks for tools or gives its final, structured answer. Tools are offered as strict function
+ * tools; the final answer is constrained by a JSON schema and validated again here.
+ */
+import type OpenAI from 'openai';
+import { z } from 'zod';
+import {
+  classifyModelError,
+  outputInvalid,
+  toResponseSchema,
+  type ModelClient,
+} from '../understanding/model-client.js';
+import type { AgentTool } from '../tools/types.js';
+import { chatMessages, type BrandSettings } from './prompt.js';
+import type { AgentAnswer, AgentStepInput, AgentStepResult, ToolCallRequest } from './types.js';
+
+export const agentAnswerSchema = z.object({
+  reply: z.string().describe("The message to send to the customer, in the customer's language."),
+  confidence: z.number().min(0).max(1),
+  citedChunkIds: z.array(z.string()).describe('Ids of the knowledge passages the reply relies on.'),
+  intent: z.string(),
+  needsHuman: z.boolean(),
+  needsHumanReason: z.string().nullable(),
+}) satisfies z.ZodType<AgentAnswer>;
+
+/** More calls in one round than this are cut: a model asking for twenty lookups is looping. */
+const MAX_CALLS_PER_ROUND = 4;
+
+export interface AgentStepDeps {
+  model: ModelClient;
+  tools: readonly AgentTool[];
+  brand: BrandSettings;
+  /** Secret to scrub from error messages. */
+  apiKey?: string;
+}
+
+export function createAgentStep(deps: AgentStepDeps) {
+  const { schema, strict } = toResponseSchema(agentAnswerSchema);
+  const toolParams: OpenAI.Chat.ChatCompletionTool[] = deps.tools.map((t) => ({
+    type: 'function',
+    function: { name: t.name, description: t.description, parameters: t.parameters, strict: true },
+  }));
+  const redact = (s: string) => (deps.apiKey ? s.split(deps.apiKey).join('[redacted]') : s);
+
+  return async function agentStep(input: AgentStepInput): Promise<AgentStepResult> {
+    const model = deps.model.models.chat;
+    const operation = 'agent';
+    const started = performance.now();
+    let completion: OpenAI.Chat.ChatCompletion;
+    try {
+      completion = await deps.model.openai.chat.completions.create({
+        model,
+        messages: chatMessages(deps.brand, input.context, input.loop),
+        response_format: { type: 'json_schema', json_schema: { name: 'agent_answer', schema, strict } },
+        ...(toolParams.length > 0
+          ? { tools: toolParams, tool_choice: input.allowTools ? 'auto' : 'none' }
+          : {}),
+      });
+    } catch (err) {
+      throw classifyModelError(err, { operation, model }, redact);
+    }
+    const cost = {
+      model,
+      promptTokens: completion.usage?.prompt_tokens ?? 0,
+      completionTokens: completion.usage?.completion_tokens ?? 0,
+      latencyMs: Math.round(performance.now() - started),
+    };
+    const invalid = (reason: Parameters<typeof outputInvalid>[0]['reason'], message: string) =>
+      outputInvalid({ operation, model, reason, message });
+
+    const choice = completion.choices[0];
+    const message = choice?.message;
+    const calls: ToolCallRequest[] = (message?.tool_calls ?? []).flatMap((c) =>
+      c.type === 'function' ? [{ id: c.id, name: c.function.name, arguments: c.function.arguments }] : [],
+    );
+    if (calls.length > 0 && input.allowTools) {
+      return { kind: 'tool_calls', calls: calls.slice(0, MAX_CALLS_PER_ROUND), ...cost };
+    }
+    if (message?.refusal) throw invalid('refusal', 'the model refused to answer');
+    if (choice?.finish_reason === 'length') throw invalid('truncated', 'the answer was cut off (length)');
+    if (choice?.finish_reason === 'content_filter')
+      throw invalid('content_filter', 'the answer was filtered');
+    const content = message?.content;
+    if (typeof content !== 'string' || !content.trim()) throw invalid('empty', 'the answer had no content');
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(content);
+    } catch {
+      throw invalid('not_json', `the answer is not JSON (${content.length} characters)`);
+    }
+    const answer = agentAnswerSchema.safeParse(parsed);
+    if (!answer.success) throw invalid('schema_mismatch', 'the answer does not match agent_answer');
+    return { kind: 'answer', answer: answer.data, ...cost };
+  };
+}

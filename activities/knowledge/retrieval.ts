@@ -1,0 +1,119 @@
+/**
+ * Retrieval for a customer turn: dense (embedding) and lexical (full-text) search over the knowledge
+ * base, fused by reciprocal rank. Search runs in the customer's language first; passages in other
+ * languages only fill the places left (a Dutch customer still gets the English warranty page, which
+ * the model answers from in Dutch).
+ */
+import type { Embedder } from './embeddings.js';
+import { normaliseLanguage, type VectorHit, type VectorIndex } from './embedded-index.js';
+
+export type RetrievalMode = 'dense' | 'lexical' | 'hybrid';
+
+export interface Passage {
+  id: string;
+  title: string;
+  content: string;
+  source: string;
+  language: string | null;
+  /** Fused score (reciprocal rank); only comparable within one retrieval. */
+  score: number;
+  /** Cosine similarity when dense search found it. */
+  denseScore?: number;
+  /** `ts_rank_cd` when lexical search found it. */
+  lexicalScore?: number;
+}
+
+export interface RetrieveInput {
+  text: string;
+  language?: string;
+  /** Passages wanted. Default 5. */
+  k?: number;
+  /** Default `hybrid` (or `lexical` without an embedder). */
+  mode?: RetrievalMode;
+}
+
+export interface Retriever {
+  readonly modes: readonly RetrievalMode[];
+  retrieve(input: RetrieveInput): Promise<Passage[]>;
+}
+
+/** Rank constant of reciprocal rank fusion (the usual 60: a top rank is not worth much more than the next). */
+const RRF_K = 60;
+/** Candidates taken from each search before fusion. */
+const CANDIDATES = 10;
+/** Longest query we search with: a long message is mostly noise for ranking. */
+const MAX_QUERY_CHARS = 1_000;
+
+/**
+ * Customer questions are full sentences: the websearch syntax would AND every word and find nothing.
+ * OR the words instead (stop words are dropped by each language's configuration) and let the rank
+ * reward passages that cover more of them. Quotes and minus signs would be operators: dropped.
+ */
+export function toAnyWordQuery(text: string): string {
+  const words = text
+    .slice(0, MAX_QUERY_CHARS)
+    .toLowerCase()
+    .match(/[\p{L}\p{N}]+/gu);
+  const unique = [...new Set((words ?? []).filter((w) => w.length >= 2 && w !== 'or'))];
+  return unique.slice(0, 40).join(' or ');
+}
+
+export function createRetriever(deps: { index: VectorIndex; embedder?: Embedder }): Retriever {
+  const { index, embedder } = deps;
+  const modes: RetrievalMode[] = embedder ? ['hybrid', 'dense', 'lexical'] : ['lexical'];
+
+  async function searchOnce(
+    mode: RetrievalMode,
+    text: string,
+    vector: Float32Array | undefined,
+    language: string | undefined,
+  ): Promise<Passage[]> {
+    const opts = { k: CANDIDATES, ...(language ? { language } : {}) };
+    const [dense, lexical] = await Promise.all([
+      mode !== 'lexical' && vector ? index.search(vector, opts) : Promise.resolve([]),
+      mode !== 'dense' ? index.lexicalSearch(toAnyWordQuery(text), opts) : Promise.resolve([]),
+    ]);
+    return fuse(dense, lexical);
+  }
+
+  return {
+    modes,
+    async retrieve(input) {
+      const k = input.k ?? 5;
+      const mode = input.mode ?? modes[0]!;
+      if (!modes.includes(mode)) throw new Error(`retrieval mode ${mode} needs an embedding model`);
+      const text = input.text.trim();
+      if (!text) return [];
+      const vector = mode === 'lexical' ? undefined : (await embedder!.embed([text.slice(0, 8_000)]))[0];
+      const language = normaliseLanguage(input.language);
+      const own = await searchOnce(mode, text, vector, language);
+      if (!language || own.length >= k) return own.slice(0, k);
+      const others = (await searchOnce(mode, text, vector, undefined)).filter(
+        (p) => !own.some((o) => o.id === p.id),
+      );
+      return [...own, ...others].slice(0, k);
+    },
+  };
+}
+
+/** Reciprocal rank fusion of the two ranked lists (either may be empty). */
+export function fuse(dense: readonly VectorHit[], lexical: readonly VectorHit[]): Passage[] {
+  const byId = new Map<string, Passage>();
+  const add = (hits: readonly VectorHit[], key: 'denseScore' | 'lexicalScore') =>
+    hits.forEach((hit, rank) => {
+      const passage = byId.get(hit.id) ?? {
+        id: hit.id,
+        title: hit.title,
+        content: hit.content,
+        source: hit.source,
+        language: hit.language,
+        score: 0,
+      };
+      passage.score += 1 / (RRF_K + rank + 1);
+      passage[key] = hit.score;
+      byId.set(hit.id, passage);
+    });
+  add(dense, 'denseScore');
+  add(lexical, 'lexicalScore');
+  return [...byId.values()].sort((a, b) => b.score - a.score || a.id.localeCompare(b.id));
+}

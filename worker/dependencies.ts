@@ -1,0 +1,72 @@
+import { QdrantClient } from '@qdrant/js-client-rest';
+import type { ActivityDeps } from '../activities/index.js';
+import { createEmbeddedVectorIndex, type VectorIndex } from '../activities/knowledge/embedded-index.js';
+import { createEmbedder } from '../activities/knowledge/embeddings.js';
+import { createQdrantVectorIndex } from '../activities/knowledge/qdrant-index.js';
+import { createRetriever } from '../activities/knowledge/retrieval.js';
+import { createReadOnlyTools, DEMO_BUSINESS } from '../activities/tools/index.js';
+import type { ModelClient } from '../activities/understanding/model-client.js';
+import type { Ocr } from '../activities/understanding/ocr.js';
+import type { GraphClient } from '../activities/whatsapp/graph-client.js';
+import type { Config } from '../core/config.js';
+import type { Logger } from '../core/logger.js';
+import type { Db } from '../db/database.js';
+
+/** Output sizes of the usual embedding models, when OPENAI_EMBEDDING_DIMENSIONS is not set. */
+const KNOWN_DIMENSIONS: Record<string, number> = {
+  'text-embedding-3-small': 1536,
+  'text-embedding-3-large': 3072,
+  'text-embedding-ada-002': 1536,
+};
+
+/**
+ * Config → the dependencies of every activity: the knowledge store (Qdrant when QDRANT_URL is set,
+ * the embedded Postgres index otherwise), the embedder and model (none without OPENAI_BASE_URL:
+ * model-free mode), the tools. One place, shared by the worker, the tests and the benchmarks.
+ */
+export function createActivityDeps(
+  config: Config,
+  clients: { db: Db; graph: GraphClient; model: ModelClient | undefined; ocr: Ocr; logger: Logger },
+): ActivityDeps {
+  const { db, graph, model, ocr, logger } = clients;
+  const embedder = model
+    ? createEmbedder({
+        openai: model.openai,
+        model: config.openai.embeddingModel,
+        ...(config.openai.embeddingDimensions ? { dimensions: config.openai.embeddingDimensions } : {}),
+        ...(config.openai.apiKey ? { apiKey: config.openai.apiKey } : {}),
+      })
+    : undefined;
+  const index = createVectorIndex(config, db, logger);
+  const tools = createReadOnlyTools({ db, business: DEMO_BUSINESS });
+  return {
+    db,
+    graph,
+    conversationSettings: config.conversation,
+    understanding: { ...config.understanding, model, ocr },
+    agent: {
+      model,
+      retriever: createRetriever({ index, ...(embedder ? { embedder } : {}) }),
+      tools,
+      brand: config.brand,
+      thresholds: config.knowledgeAnswerThresholds,
+      ...(config.openai.apiKey ? { apiKey: config.openai.apiKey } : {}),
+    },
+    knowledge: { index, embedder, logger },
+  };
+}
+
+function createVectorIndex(config: Config, db: Db, logger: Logger): VectorIndex {
+  if (!config.qdrant.url) return createEmbeddedVectorIndex(db);
+  const dims = config.openai.embeddingDimensions ?? KNOWN_DIMENSIONS[config.openai.embeddingModel];
+  if (!dims) {
+    throw new Error(
+      `set OPENAI_EMBEDDING_DIMENSIONS: the size of ${config.openai.embeddingModel} vectors is needed to create the Qdrant collection`,
+    );
+  }
+  const client = new QdrantClient({
+    url: config.qdrant.url,
+    ...(config.qdrant.apiKey ? { apiKey: config.qdrant.apiKey } : {}),
+  });
+  return createQdrantVectorIndex({ client, collection: config.qdrant.collection, dims, logger });
+}

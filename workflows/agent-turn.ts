@@ -1,0 +1,221 @@
+/**
+ * The answer to one customer turn: retrieve passages and the customer's profile, then let the model
+ * answer — calling tools (each its own activity) for at most `maxRounds` rounds — or, without a
+ * model or when it fails, answer model-free. Never throws: the worst case is an honest hand-off.
+ */
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  proxyActivities,
+  proxyLocalActivities,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
+import type {
+  AgentContext,
+  LoopMessage,
+  ModelCost,
+  Passage,
+  ToolCallRequest,
+  ToolCaller,
+  ToolOutcome,
+} from '../activities/agent/types.js';
+
+const local = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '15s',
+  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumAttempts: 3 },
+});
+// A model round is a network call of seconds: a regular activity, visible in the Web UI with its
+// input and output. Transient failures (429, 5xx, timeouts) are retried; the budget bounds the
+// customer's wait before the model-free answer.
+const model = proxyActivities<Activities>({
+  startToCloseTimeout: '45s',
+  scheduleToCloseTimeout: '2m',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumAttempts: 3 },
+});
+// Read-only tools are idempotent reads: retried quickly a few times, then reported as unavailable
+// to the model, which can still answer (or hand off) with what it has.
+const readTools = proxyActivities<Activities>({
+  startToCloseTimeout: '15s',
+  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumAttempts: 3 },
+});
+
+export interface TurnAnswerInput {
+  caller: ToolCaller;
+  text: string;
+  language?: string;
+  firstReply: boolean;
+  customerName?: string;
+  summary: string;
+  history: AgentContext['history'];
+  understanding?: AgentContext['understanding'];
+  maxRounds: number;
+  confidenceThreshold: number;
+}
+
+export interface TurnAnswer {
+  mode: 'model' | 'knowledge' | 'order_status' | 'clarify' | 'handoff';
+  reason: string;
+  /** What to send; undefined when handing off (the workflow sends its own hand-off message). */
+  reply?: string;
+  handOff?: { reason: string; unanswered: boolean };
+  citedChunkIds: string[];
+  confidence?: number;
+  intent?: string;
+  toolCalls: { name: string; status: ToolOutcome['status'] }[];
+  cost: { model?: string; rounds: number; promptTokens: number; completionTokens: number; latencyMs: number };
+}
+
+export async function answerTurn(input: TurnAnswerInput): Promise<TurnAnswer> {
+  const cost: TurnAnswer['cost'] = { rounds: 0, promptTokens: 0, completionTokens: 0, latencyMs: 0 };
+  const toolCalls: TurnAnswer['toolCalls'] = [];
+  let passages: Passage[] = [];
+  let why: string;
+  try {
+    const prepared = await local.prepareAgentTurn.executeWithOptions(
+      { summary: 'Retrieve knowledge and customer profile' },
+      [{ caller: input.caller, text: input.text, ...(input.language ? { language: input.language } : {}) }],
+    );
+    passages = prepared.passages;
+    if (prepared.modelConfigured) {
+      const context: AgentContext = {
+        caller: input.caller,
+        ...(input.language ? { language: input.language } : {}),
+        firstReply: input.firstReply,
+        ...(input.customerName ? { customerName: input.customerName } : {}),
+        ...(prepared.profile !== undefined ? { profile: prepared.profile } : {}),
+        summary: input.summary,
+        history: input.history,
+        customerText: input.text,
+        ...(input.understanding ? { understanding: input.understanding } : {}),
+        passages,
+      };
+      try {
+        return await modelLoop(context, input, cost, toolCalls);
+      } catch (err) {
+        why = `model failed after its retries: ${failureReason(err)}`;
+      }
+    } else {
+      why = 'no model configured';
+    }
+  } catch (err) {
+    why = `retrieval failed: ${failureReason(err)}`;
+  }
+
+  try {
+    const answer = await local.modelFreeAnswer.executeWithOptions({ summary: 'Answer without a model' }, [
+      {
+        caller: input.caller,
+        ...(input.language ? { language: input.language } : {}),
+        text: input.text,
+        ...(input.understanding?.intent ? { intent: input.understanding.intent } : {}),
+        orderNumbers: input.understanding?.orderNumbers ?? [],
+        passages,
+        why,
+      },
+    ]);
+    toolCalls.push(...answer.toolCalls);
+    return {
+      mode: answer.mode,
+      reason: answer.reason,
+      ...(answer.reply ? { reply: answer.reply } : { handOff: { reason: answer.reason, unanswered: true } }),
+      citedChunkIds: answer.citedChunkIds,
+      toolCalls,
+      cost,
+    };
+  } catch (err) {
+    const reason = `${why}; model-free answer failed: ${failureReason(err)}`;
+    return {
+      mode: 'handoff',
+      reason,
+      handOff: { reason, unanswered: true },
+      citedChunkIds: [],
+      toolCalls,
+      cost,
+    };
+  }
+}
+
+async function modelLoop(
+  context: AgentContext,
+  input: TurnAnswerInput,
+  cost: TurnAnswer['cost'],
+  toolCalls: TurnAnswer['toolCalls'],
+): Promise<TurnAnswer> {
+  const loop: LoopMessage[] = [];
+  for (let round = 1; round <= input.maxRounds; round++) {
+    const allowTools = round < input.maxRounds;
+    const step = await model.agentStep.executeWithOptions(
+      { summary: round === 1 ? 'Compose the reply' : `Compose the reply (round ${round})` },
+      [{ context, loop, allowTools }],
+    );
+    addCost(cost, step);
+    if (step.kind === 'answer') {
+      const a = step.answer;
+      // Only passages the model was given can be cited: anything else is dropped, not trusted.
+      const known = new Set(context.passages.map((p) => p.id));
+      const cited = a.citedChunkIds.filter((id) => known.has(id));
+      const unsure = a.confidence < input.confidenceThreshold;
+      const reason = a.needsHuman
+        ? `model asked for a person: ${a.needsHumanReason ?? 'no reason given'}`
+        : unsure
+          ? `model confidence ${a.confidence} below ${input.confidenceThreshold}`
+          : !a.reply.trim()
+            ? 'model gave an empty reply'
+            : `model answered in ${cost.rounds} round(s)`;
+      const handOff = a.needsHuman || unsure || !a.reply.trim();
+      return {
+        mode: 'model',
+        reason,
+        ...(handOff ? { handOff: { reason, unanswered: !a.needsHuman } } : { reply: a.reply }),
+        citedChunkIds: cited,
+        confidence: a.confidence,
+        intent: a.intent,
+        toolCalls,
+        cost,
+      };
+    }
+    loop.push({ role: 'assistant', toolCalls: step.calls });
+    for (const call of step.calls) {
+      const outcome = await runTool(call, context.caller);
+      toolCalls.push({ name: call.name, status: outcome.status });
+      loop.push({ role: 'tool', toolCallId: call.id, outcome });
+    }
+  }
+  throw ApplicationFailure.nonRetryable('the model did not answer within its rounds', 'AgentRoundsExhausted');
+}
+
+async function runTool(call: ToolCallRequest, caller: ToolCaller): Promise<ToolOutcome> {
+  try {
+    return await readTools.callTool.executeWithOptions({ summary: `Tool: ${call.name.slice(0, 60)}` }, [
+      { name: call.name, arguments: call.arguments, caller },
+    ]);
+  } catch {
+    return { status: 'unavailable', reason: `the ${call.name} tool is unavailable right now` };
+  }
+}
+
+function addCost(total: TurnAnswer['cost'], step: ModelCost): void {
+  total.model = step.model;
+  total.rounds += 1;
+  total.promptTokens += step.promptTokens;
+  total.completionTokens += step.completionTokens;
+  total.latencyMs += step.latencyMs;
+}
+
+function failureReason(err: unknown): string {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  if (cause instanceof ApplicationFailure) return cause.type ?? cause.message;
+  return cause instanceof Error ? cause.message : String(cause);
+}
+
+/** Folds the recent turns into the rolling summary; on any failure the old summary stays. */
+export async function refreshSummary(previousSummary: string, turns: { role: string; text: string }[]) {
+  try {
+    const result = await model.summariseConversation.executeWithOptions({ summary: 'Refresh the summary' }, [
+      { previousSummary, turns },
+    ]);
+    return result.summary;
+  } catch {
+    return undefined;
+  }
+}
