@@ -39,7 +39,9 @@ export function createKnowledgeActivities(deps: KnowledgeDeps) {
   ): Promise<SourceSyncResult> {
     const text = await readFile(join(dir, source), 'utf8');
     const chunks = chunkDocument({ source, text }) ?? [];
-    const existing = await index.existingHashes(source);
+    // With an embedder, chunks it did not embed (indexed before a model was configured, or by
+    // another model) count as changed.
+    const existing = await index.existingHashes(source, embedder?.modelId);
     const changed = chunks.filter((c) => force || existing.get(c.id) !== c.contentHash);
     const vectors = embedder
       ? await embedInBatches(

@@ -70,6 +70,7 @@ const envSchema = z.object({
   AGENT_MAX_ROUNDS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(8).default(4)),
   AGENT_CONFIDENCE_THRESHOLD: z.preprocess(emptyAsUndefined, z.coerce.number().min(0).max(1).default(0.6)),
   SUMMARY_EVERY_TURNS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).default(6)),
+  RETRIEVAL_MODE: z.preprocess(emptyAsUndefined, z.enum(['dense', 'hybrid', 'lexical']).default('dense')),
   KB_ANSWER_MIN_LEXICAL_SCORE: z.preprocess(emptyAsUndefined, z.coerce.number().min(0).default(2.4)),
   KB_ANSWER_MIN_DENSE_SCORE: z.preprocess(emptyAsUndefined, z.coerce.number().min(-1).max(1).default(0.8)),
 
@@ -137,6 +138,8 @@ export interface Config {
   brand: { businessName: string; voice: string; rules: string[] };
   /** Model-free answers quote a knowledge passage only above these scores. */
   knowledgeAnswerThresholds: { minLexicalScore: number; minDenseScore: number };
+  /** How passages are found when an embedding model is configured (lexical only without one). */
+  retrievalMode: 'dense' | 'hybrid' | 'lexical';
   operatorApiToken: string | undefined;
   conversation: ConversationSettings;
   understanding: {
@@ -217,6 +220,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         .map((r) => r.trim())
         .filter(Boolean),
     },
+    retrievalMode: e.RETRIEVAL_MODE,
     knowledgeAnswerThresholds: {
       minLexicalScore: e.KB_ANSWER_MIN_LEXICAL_SCORE,
       minDenseScore: e.KB_ANSWER_MIN_DENSE_SCORE,

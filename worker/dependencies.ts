@@ -46,7 +46,11 @@ export function createActivityDeps(
     understanding: { ...config.understanding, model, ocr },
     agent: {
       model,
-      retriever: createRetriever({ index, ...(embedder ? { embedder } : {}) }),
+      retriever: createRetriever({
+        index,
+        ...(embedder ? { embedder } : {}),
+        defaultMode: config.retrievalMode,
+      }),
       tools,
       brand: config.brand,
       thresholds: config.knowledgeAnswerThresholds,

@@ -61,8 +61,11 @@ export interface VectorIndex {
   deleteMissing(source: string, keepIds: readonly string[]): Promise<number>;
   /** Every source that has chunks, to remove the documents that left the knowledge directory. */
   listSources(): Promise<string[]>;
-  /** Chunk id → content hash for one source, to skip re-embedding unchanged chunks. */
-  existingHashes(source: string): Promise<Map<string, string>>;
+  /**
+   * Chunk id → content hash for one source, to skip re-embedding unchanged chunks. With
+   * `embeddedWith`, a chunk not embedded by that model reports an empty hash: it needs embedding.
+   */
+  existingHashes(source: string, embeddedWith?: string): Promise<Map<string, string>>;
   /** Exact k nearest neighbours by cosine similarity, best first. */
   search(query: Float32Array, opts: VectorSearchOptions): Promise<VectorHit[]>;
   /** Full-text search (websearch syntax) ranked by `ts_rank_cd`, best first. */
@@ -346,13 +349,15 @@ export function createEmbeddedVectorIndex(db: Db): VectorIndex {
       return rows.map((r) => r.source);
     },
 
-    async existingHashes(source) {
+    async existingHashes(source, embeddedWith) {
       const rows = await db
         .selectFrom('kb_chunks')
-        .select(['id', 'content_hash'])
+        .select(['id', 'content_hash', 'embedding_model'])
         .where('source', '=', source)
         .execute();
-      return new Map(rows.map((r) => [r.id, r.content_hash]));
+      return new Map(
+        rows.map((r) => [r.id, embeddedWith && r.embedding_model !== embeddedWith ? '' : r.content_hash]),
+      );
     },
 
     async search(query, opts) {

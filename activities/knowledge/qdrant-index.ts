@@ -498,7 +498,7 @@ export function createQdrantVectorIndex(opts: QdrantIndexOptions): QdrantVectorI
       return [...sources].sort();
     },
 
-    async existingHashes(source) {
+    async existingHashes(source, embeddedWith) {
       await ensureCollection();
       const hashes = new Map<string, string>();
       let offset: Schemas['ExtendedPointId'] | undefined;
@@ -507,7 +507,7 @@ export function createQdrantVectorIndex(opts: QdrantIndexOptions): QdrantVectorI
           client.scroll(collection, {
             filter: { must: [matchValue('source', source)] },
             limit: scrollPage,
-            with_payload: ['chunk_id', 'content_hash'],
+            with_payload: ['chunk_id', 'content_hash', 'embedding_model'],
             with_vector: false,
             ...(offset !== undefined ? { offset } : {}),
           }),
@@ -515,7 +515,8 @@ export function createQdrantVectorIndex(opts: QdrantIndexOptions): QdrantVectorI
         for (const p of page.points) {
           const id = p.payload?.chunk_id;
           const hash = p.payload?.content_hash;
-          if (typeof id === 'string' && typeof hash === 'string') hashes.set(id, hash);
+          const stale = embeddedWith !== undefined && p.payload?.embedding_model !== embeddedWith;
+          if (typeof id === 'string' && typeof hash === 'string') hashes.set(id, stale ? '' : hash);
         }
         const next = page.next_page_offset;
         offset = typeof next === 'string' || typeof next === 'number' ? next : undefined;

@@ -1,8 +1,8 @@
 /**
- * Retrieval for a customer turn: dense (embedding) and lexical (full-text) search over the knowledge
- * base, fused by reciprocal rank. Search runs in the customer's language first; passages in other
- * languages only fill the places left (a Dutch customer still gets the English warranty page, which
- * the model answers from in Dutch).
+ * Retrieval for a customer turn: dense (embedding) and lexical (full-text) search over the whole
+ * knowledge base, the customer's language preferred, fused by reciprocal rank. A passage in another
+ * language can still win (a Dutch customer gets the English warranty page, which the model answers
+ * from in Dutch).
  */
 import type { Embedder } from './embeddings.js';
 import { normaliseLanguage, type VectorHit, type VectorIndex } from './embedded-index.js';
@@ -28,7 +28,7 @@ export interface RetrieveInput {
   language?: string;
   /** Passages wanted. Default 5. */
   k?: number;
-  /** Default `hybrid` (or `lexical` without an embedder). */
+  /** Default: the retriever's default mode (`lexical` without an embedder). */
   mode?: RetrievalMode;
 }
 
@@ -40,7 +40,9 @@ export interface Retriever {
 /** Rank constant of reciprocal rank fusion (the usual 60: a top rank is not worth much more than the next). */
 const RRF_K = 60;
 /** Candidates taken from each search before fusion. */
-const CANDIDATES = 10;
+const CANDIDATES = 20;
+/** Cosine bonus of a passage in the customer's language (see preferLanguage). */
+const OWN_LANGUAGE_DENSE_BONUS = 0.03;
 /** Longest query we search with: a long message is mostly noise for ranking. */
 const MAX_QUERY_CHARS = 1_000;
 
@@ -58,22 +60,33 @@ export function toAnyWordQuery(text: string): string {
   return unique.slice(0, 40).join(' or ');
 }
 
-export function createRetriever(deps: { index: VectorIndex; embedder?: Embedder }): Retriever {
+export function createRetriever(deps: {
+  index: VectorIndex;
+  embedder?: Embedder;
+  /** Mode used when a call names none (with an embedder). Default `dense`, the best measured one. */
+  defaultMode?: RetrievalMode;
+}): Retriever {
   const { index, embedder } = deps;
-  const modes: RetrievalMode[] = embedder ? ['hybrid', 'dense', 'lexical'] : ['lexical'];
+  const preferred = deps.defaultMode ?? 'dense';
+  const modes: RetrievalMode[] = embedder
+    ? [preferred, ...(['dense', 'hybrid', 'lexical'] as const).filter((m) => m !== preferred)]
+    : ['lexical'];
 
-  async function searchOnce(
+  async function search(
     mode: RetrievalMode,
     text: string,
     vector: Float32Array | undefined,
     language: string | undefined,
   ): Promise<Passage[]> {
-    const opts = { k: CANDIDATES, ...(language ? { language } : {}) };
+    const opts = { k: CANDIDATES };
     const [dense, lexical] = await Promise.all([
       mode !== 'lexical' && vector ? index.search(vector, opts) : Promise.resolve([]),
       mode !== 'dense' ? index.lexicalSearch(toAnyWordQuery(text), opts) : Promise.resolve([]),
     ]);
-    return fuse(dense, lexical);
+    return fuse(
+      preferLanguage(dense, language, OWN_LANGUAGE_DENSE_BONUS),
+      preferLanguage(lexical, language, 0),
+    );
   }
 
   return {
@@ -86,14 +99,29 @@ export function createRetriever(deps: { index: VectorIndex; embedder?: Embedder 
       if (!text) return [];
       const vector = mode === 'lexical' ? undefined : (await embedder!.embed([text.slice(0, 8_000)]))[0];
       const language = normaliseLanguage(input.language);
-      const own = await searchOnce(mode, text, vector, language);
-      if (!language || own.length >= k) return own.slice(0, k);
-      const others = (await searchOnce(mode, text, vector, undefined)).filter(
-        (p) => !own.some((o) => o.id === p.id),
-      );
-      return [...own, ...others].slice(0, k);
+      let passages = await search(mode, text, vector, language);
+      // Chunks indexed before an embedding model was configured have no vectors: search their text.
+      if (passages.length === 0 && mode === 'dense')
+        passages = await search('lexical', text, undefined, language);
+      return passages.slice(0, k);
     },
   };
+}
+
+/**
+ * Ranks the customer's language first unless another language's passage is clearly better: dense
+ * scores of own-language hits get a small bonus (cosine similarity is comparable across languages
+ * with a multilingual model); lexical scores are not (each language has its own configuration), so
+ * own-language hits simply go first. A Dutch customer asking about the warranty, which only the
+ * English and French pages cover, still gets the warranty page rather than the Dutch returns page.
+ */
+function preferLanguage(hits: VectorHit[], language: string | undefined, bonus: number): VectorHit[] {
+  if (!language) return hits;
+  const own = (h: VectorHit) => normaliseLanguage(h.language) === language;
+  if (bonus > 0) {
+    return [...hits].sort((a, b) => b.score + (own(b) ? bonus : 0) - (a.score + (own(a) ? bonus : 0)));
+  }
+  return [...hits.filter(own), ...hits.filter((h) => !own(h))];
 }
 
 /** Reciprocal rank fusion of the two ranked lists (either may be empty). */

@@ -128,6 +128,21 @@ describe('knowledge sync through the workflow', () => {
     expect(await chunkRows()).toEqual(before);
   });
 
+  it('embeds chunks indexed before an embedding model was configured', async () => {
+    // As if the French page had been synced full-text only (no OPENAI_BASE_URL at the time).
+    await parley.db
+      .updateTable('kb_chunks')
+      .set({ embedding: null, embedding_model: null, dims: null })
+      .where('source', '=', RETURNS_FR)
+      .execute();
+    const french = await expectedChunks(RETURNS_FR);
+    const report = await sync();
+    expect(report).toMatchObject({ sources: 3, changed: french.length, removedChunks: 0 });
+    expect(embeddedTexts()).toHaveLength(french.length);
+    const rows = (await chunkRows()).filter((r) => r.source === RETURNS_FR);
+    for (const row of rows) expect(row.embedding_model).toBe('text-embedding-3-small');
+  });
+
   it('re-embeds only the edited section of an edited document', async () => {
     const before = await chunkRows();
     const path = join(dir, RETURNS_EN);

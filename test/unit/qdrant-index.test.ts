@@ -334,7 +334,7 @@ describe('qdrant index: maintenance', () => {
     expect(scrolls[0]).toEqual({
       filter: { must: [{ key: 'source', match: { value: 'many.md' } }] },
       limit: 5,
-      with_payload: ['chunk_id', 'content_hash'],
+      with_payload: ['chunk_id', 'content_hash', 'embedding_model'],
       with_vector: false,
     });
     expect(scrolls[1]!.offset).toEqual(expect.any(String));
