@@ -8,6 +8,8 @@
  * other, a turn starting when the previous reply arrived. Phase 2: N open conversations (default
  * 1,000), then the worker's resident memory, read from /proc for the worker's own process.
  */
+import { createDb } from '../db/database.js';
+import { seedDemoData } from '../devstack/demo-data.js';
 import { createHash, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
@@ -84,6 +86,19 @@ export async function run(args: string[]): Promise<number> {
   });
   try {
     const webhookUrl = `${stack.apiUrl}/webhooks/whatsapp`;
+    // The demo shop and its knowledge base (full-text): turns are answered from it, model-free.
+    const db = createDb(stack.databaseUrl);
+    await seedDemoData(db);
+    await db.destroy();
+
+    /** Questions the demo knowledge base and shop answer (none hands the conversation off). */
+    const QUESTIONS = [
+      'What are your opening hours?',
+      'Where is my order 1042?',
+      'How long do I have to return a kettle?',
+      'Do you ship to Switzerland?',
+      'hi',
+    ];
 
     async function turn(waId: string, text: string): Promise<number> {
       const body = JSON.stringify(
@@ -124,7 +139,7 @@ export async function run(args: string[]): Promise<number> {
         // Stagger the starts so the conversations do not all type in lockstep.
         await sleep(Math.random() * thinkMs);
         for (let t = 0; t < turns; t++) {
-          const latency = await turn(waId, `turn ${t}`);
+          const latency = await turn(waId, QUESTIONS[(c + t) % QUESTIONS.length]!);
           latencies.push(latency);
           (t === 0 ? firstTurns : laterTurns).push(latency);
           if (t < turns - 1) await sleep(thinkMs * (0.5 + Math.random()));
