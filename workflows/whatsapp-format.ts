@@ -12,6 +12,13 @@ export function toWhatsAppText(markdown: string): string {
   const lines = markdown.replace(/\r\n?/g, '\n').split('\n');
   const out: string[] = [];
   let tableHeader: string[] | undefined;
+  let headerHadRows = false;
+  // A lone `| … |` line or a table without rows is kept as a plain line, not dropped.
+  const flushHeader = () => {
+    if (tableHeader && !headerHadRows) out.push(tableHeader.join(' | '));
+    tableHeader = undefined;
+    headerHadRows = false;
+  };
   for (const raw of lines) {
     const line = raw.trimEnd();
     const cells = tableCells(line);
@@ -21,11 +28,12 @@ export function toWhatsAppText(markdown: string): string {
         tableHeader = cells;
         continue;
       }
+      headerHadRows = true;
       // A table row becomes a list item: "- header: value, header: value".
       out.push(`- ${cells.map((c, i) => (tableHeader![i] ? `${tableHeader![i]}: ${c}` : c)).join(', ')}`);
       continue;
     }
-    tableHeader = undefined; // any other line ends a table
+    flushHeader(); // any other line ends a table
     const heading = /^#{1,6}\s+(.*)$/.exec(line);
     if (heading) {
       out.push(`*${inline(heading[1]!).replace(/\*/g, '')}*`);
@@ -33,6 +41,7 @@ export function toWhatsAppText(markdown: string): string {
     }
     out.push(inline(line.replace(/^(\s*)[*+]\s+/, '$1- ')));
   }
+  flushHeader();
   return out
     .join('\n')
     .replace(/\n{3,}/g, '\n\n')
@@ -49,13 +58,18 @@ function tableCells(line: string): string[] | undefined {
 }
 
 function inline(text: string): string {
+  // Links first, and URLs kept out of the emphasis rules: `__` or `**` inside a URL is not emphasis.
+  const urls: string[] = [];
+  const keep = (url: string) => `\uE000${urls.push(url) - 1}\uE001`; // private-use marks
   return text
+    .replace(/!?\[([^\]]+)\]\((\S+?)\)/g, (_m, label: string, url: string) =>
+      label === url ? keep(url) : `${label} (${keep(url)})`,
+    )
+    .replace(/https?:\/\/[^\s)]+/g, (url) => keep(url))
     .replace(/\*\*(.+?)\*\*/g, '*$1*')
     .replace(/__(.+?)__/g, '_$1_')
     .replace(/~~(.+?)~~/g, '~$1~')
-    .replace(/!?\[([^\]]+)\]\((\S+?)\)/g, (_m, label: string, url: string) =>
-      label === url ? url : `${label} (${url})`,
-    );
+    .replace(/\uE000(\d+)\uE001/g, (_m, i: string) => urls[Number(i)]!);
 }
 
 /** Splits `text` into messages of at most `limit` characters at the most natural boundary. */
@@ -69,12 +83,18 @@ export function splitForWhatsApp(text: string, limit = WHATSAPP_TEXT_LIMIT): str
       lastBoundary(window, /\n/g) ??
       lastBoundary(window, /[.!?…](?=\s)/g, 1) ??
       lastBoundary(window, /\s/g) ??
-      limit;
+      hardCut(window);
     parts.push(rest.slice(0, cut).trim());
     rest = rest.slice(cut).trim();
   }
   if (rest) parts.push(rest);
   return parts;
+}
+
+/** No boundary at all: cut at the limit, but never between the two halves of a surrogate pair. */
+function hardCut(window: string): number {
+  const last = window.charCodeAt(window.length - 1);
+  return last >= 0xd800 && last <= 0xdbff ? window.length - 1 : window.length;
 }
 
 /** The end of the last match in the second half of `window` (+ `keep` characters of it). */

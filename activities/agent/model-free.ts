@@ -104,7 +104,9 @@ export async function answerWithoutModel(
 
 function bestPassage(passages: readonly Passage[], t: ModelFreeThresholds): Passage | undefined {
   return passages.find(
-    (p) => (p.lexicalScore ?? 0) >= t.minLexicalScore || (p.denseScore ?? 0) >= t.minDenseScore,
+    (p) =>
+      (p.lexicalScore !== undefined && p.lexicalScore >= t.minLexicalScore) ||
+      (p.denseScore !== undefined && p.denseScore >= t.minDenseScore),
   );
 }
 

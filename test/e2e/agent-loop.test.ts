@@ -696,3 +696,53 @@ describe('the agent loop without a model (model-free answers)', () => {
     }
   });
 });
+
+describe('the rolling summary', () => {
+  let parley: TestParley;
+  let openai: ScriptedOpenAI;
+  beforeAll(async () => {
+    openai = await startScriptedOpenAI();
+    parley = await startTestParley({
+      env: { OPENAI_BASE_URL: openai.url, OPENAI_API_KEY: 'test-key', SUMMARY_EVERY_TURNS: '2' },
+    });
+  });
+  afterAll(async () => {
+    await parley?.close();
+    await openai?.close();
+  });
+
+  it('is refreshed by the model every SUMMARY_EVERY_TURNS answered turns and given to the next turns', async () => {
+    const summaries: string[] = [];
+    openai.onChat((req) => {
+      if (req.responseFormat?.name === 'conversation_summary') {
+        const summary = `Summary ${summaries.length + 1}: asked about ${customerWords(req) || req.userText.length}`;
+        summaries.push(summary);
+        return { json: { summary } };
+      }
+      return chatScript({ agent: () => answer('Happy to help.') })(req);
+    });
+    const waId = stranger();
+    const business = BUSINESS.shared;
+    for (const [i, body] of [
+      'What are your opening hours?',
+      'Do you ship to Belgium?',
+      'And to Spain?',
+    ].entries()) {
+      await sendText(parley, { business, waId, body });
+      await botTurns(parley, business, waId, i + 1);
+    }
+    // Two answered turns → one summary request, with both turns in it; the third turn's agent
+    // request carries the summary.
+    await eventually(() => (summaries.length === 1 ? true : undefined));
+    const summaryRequest = openai.chatRequests.find(
+      (r) => r.responseFormat?.name === 'conversation_summary',
+    )!;
+    expect(summaryRequest.userText).toContain('What are your opening hours?');
+    expect(summaryRequest.userText).toContain('Do you ship to Belgium?');
+    const lastAgent = openai.chatRequests.filter(isAgent).at(-1)!;
+    expect(customerWords(lastAgent)).toBe('And to Spain?');
+    expect(lastAgent.userText).toContain(summaries[0]);
+    const view = await conversationView(parley, business, waId);
+    expect(view.summary).toBe(summaries[0]);
+  });
+});
