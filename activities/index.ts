@@ -1,6 +1,8 @@
 import type { Db } from '../db/database.js';
 import type { ConversationSettings } from '../workflows/definitions.js';
 import { createAgentActivities, type AgentDeps } from './agent-activities.js';
+import { createCsatActivities } from './csat-activities.js';
+import { createHandoffActivities, type HandoffDeps } from './handoff-activities.js';
 import { createKnowledgeActivities, type KnowledgeDeps } from './knowledge-activities.js';
 import { createMessageLogActivities } from './message-log-activities.js';
 import { createUnderstandingActivities, type UnderstandingDeps } from './understanding-activities.js';
@@ -14,6 +16,7 @@ export interface ActivityDeps {
   understanding: Omit<UnderstandingDeps, 'graph'>;
   agent: Omit<AgentDeps, 'db'>;
   knowledge: KnowledgeDeps;
+  handoff: HandoffDeps;
 }
 
 /** Every activity the worker registers, built from real dependencies (or test ones). */
@@ -24,6 +27,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createUnderstandingActivities({ ...deps.understanding, graph: deps.graph }),
     ...createAgentActivities({ ...deps.agent, db: deps.db }),
     ...createKnowledgeActivities(deps.knowledge),
+    ...createCsatActivities(deps),
+    ...createHandoffActivities(deps.handoff),
     /**
      * The worker's conversation settings, read by each workflow run through a local activity: a
      * config change reaches running conversations at their next run, and replays stay deterministic.

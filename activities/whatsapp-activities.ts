@@ -1,7 +1,7 @@
 import type { Db } from '../db/database.js';
 import { findOutboundByIdempotencyKey, insertMessage } from '../db/repositories/messages.js';
 import { touchConversation } from '../db/repositories/conversations.js';
-import type { GraphClient } from './whatsapp/graph-client.js';
+import type { GraphClient, ReplyButton } from './whatsapp/graph-client.js';
 
 interface SendBase {
   conversationId: string;
@@ -16,6 +16,12 @@ interface SendBase {
 
 export interface SendTextRequest extends SendBase {
   body: string;
+}
+
+export interface SendButtonsRequest extends SendBase {
+  body: string;
+  /** At most three, titles of at most 20 characters (WhatsApp's limits, checked by the client). */
+  buttons: ReplyButton[];
 }
 
 export interface SendTemplateRequest extends SendBase {
@@ -71,6 +77,12 @@ export function createWhatsAppActivities(deps: { graph: GraphClient; db: Db }) {
 
     async sendText(req: SendTextRequest): Promise<SendResult> {
       return sendRecorded(req, 'text', req.body, () => graph.sendText(req.phoneNumberId, req.to, req.body));
+    },
+
+    async sendButtons(req: SendButtonsRequest): Promise<SendResult> {
+      return sendRecorded(req, 'interactive', req.body, () =>
+        graph.sendInteractiveButtons(req.phoneNumberId, req.to, req.body, req.buttons),
+      );
     },
 
     async sendTemplate(req: SendTemplateRequest): Promise<SendResult> {

@@ -1,3 +1,4 @@
+import { csatByResolver } from '../db/repositories/csat-surveys.js';
 import { Hono } from 'hono';
 import { bearerAuth } from 'hono/bearer-auth';
 import { z } from 'zod';
@@ -79,6 +80,14 @@ export function createOperatorRoutes(deps: {
     const agent = await body(c.req.raw, schemas.agent);
     await upsertAgent(db, agent);
     return c.json({ agent }, 201);
+  });
+
+  /** CSAT and survey response rate by resolver (Parley vs a person), over the last `days` (default 30). */
+  app.get('/metrics/csat', async (c) => {
+    const days = Number(c.req.query('days') ?? '30');
+    if (!Number.isInteger(days) || days < 1 || days > 366)
+      throw new ApiError(400, 'invalid_request', 'days must be an integer between 1 and 366');
+    return c.json({ days, byResolver: await csatByResolver(db, Date.now() - days * 24 * 60 * 60 * 1000) });
   });
 
   app.get('/conversations/:id', async (c) => c.json(await conversations.getState(c.req.param('id'))));

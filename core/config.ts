@@ -1,3 +1,9 @@
+import {
+  DEMO_BUSINESS_HOURS,
+  validateBusinessHours,
+  type BusinessHours,
+} from '../workflows/business-hours.js';
+import { DEFAULT_ESCALATION_POLICY } from '../workflows/escalation-policy.js';
 import { z } from 'zod';
 import { DEFAULT_INTENTS } from '../activities/understanding/types.js';
 import type { ConversationSettings } from '../workflows/definitions.js';
@@ -75,6 +81,18 @@ const envSchema = z.object({
   KB_ANSWER_MIN_DENSE_SCORE: z.preprocess(emptyAsUndefined, z.coerce.number().min(-1).max(1).default(0.8)),
 
   OPERATOR_API_TOKEN: optionalString,
+  /** Where people open a conversation; links in tickets and Slack. Default: this API. */
+  PUBLIC_URL: optionalUrl,
+
+  HELPDESK: z.preprocess(emptyAsUndefined, z.enum(['builtin', 'zendesk']).default('builtin')),
+  ZENDESK_URL: optionalUrl,
+  ZENDESK_EMAIL: optionalString,
+  ZENDESK_API_TOKEN: optionalString,
+  SLACK_BOT_TOKEN: optionalString,
+  SLACK_API_URL: optionalUrl,
+  SLACK_CHANNEL: optionalString,
+  SLACK_ON_CALL_CHANNEL: optionalString,
+  SLACK_ON_CALL_MENTION: optionalString,
 
   CONVERSATION_DEBOUNCE_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).default(2_000)),
   CONVERSATION_MAX_BATCH_WAIT_MS: z.preprocess(
@@ -108,6 +126,37 @@ const envSchema = z.object({
   MODEL_ATTEMPTS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(10).default(3)),
   INTENTS: optionalString,
   WHATSAPP_REENGAGEMENT_TEMPLATE_LANGUAGE: z.preprocess(emptyAsUndefined, z.string().default('en')),
+  /** Escalation hours as JSON (`{ timezone, weekly, holidays }`, see workflows/business-hours.ts). */
+  BUSINESS_HOURS: optionalString,
+  HANDOFF_PICKUP_SLA_MS: z.preprocess(
+    emptyAsUndefined,
+    z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(15 * 60_000),
+  ),
+  HANDOFF_ON_CALL_AFTER_MS: z.preprocess(
+    emptyAsUndefined,
+    z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(45 * 60_000),
+  ),
+  AGENT_REPLY_SLA_MS: z.preprocess(
+    emptyAsUndefined,
+    z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(10 * 60_000),
+  ),
+  AUTO_APPROVE_REFUND_CENTS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).default(5_000)),
+  CSAT_DELAY_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).default(HOUR)),
+  /** Approved template for a survey after the 24-hour window; unset: such surveys are skipped. */
+  CSAT_TEMPLATE: optionalString,
+  CSAT_TEMPLATE_LANGUAGE: z.preprocess(emptyAsUndefined, z.string().default('en')),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -141,6 +190,15 @@ export interface Config {
   /** How passages are found when an embedding model is configured (lexical only without one). */
   retrievalMode: 'dense' | 'hybrid' | 'lexical';
   operatorApiToken: string | undefined;
+  publicUrl: string;
+  helpdesk: { kind: 'builtin' } | { kind: 'zendesk'; url: string; email: string; apiToken: string };
+  slack: {
+    token?: string;
+    apiUrl?: string;
+    channel?: string;
+    onCallChannel?: string;
+    onCallMention?: string;
+  };
   conversation: ConversationSettings;
   understanding: {
     intents: readonly string[];
@@ -226,6 +284,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       minDenseScore: e.KB_ANSWER_MIN_DENSE_SCORE,
     },
     operatorApiToken: e.OPERATOR_API_TOKEN,
+    publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    helpdesk: helpdeskConfig(e),
+    slack: {
+      ...(e.SLACK_BOT_TOKEN ? { token: e.SLACK_BOT_TOKEN } : {}),
+      ...(e.SLACK_API_URL ? { apiUrl: e.SLACK_API_URL } : {}),
+      ...(e.SLACK_CHANNEL ? { channel: e.SLACK_CHANNEL } : {}),
+      ...(e.SLACK_ON_CALL_CHANNEL ? { onCallChannel: e.SLACK_ON_CALL_CHANNEL } : {}),
+      ...(e.SLACK_ON_CALL_MENTION ? { onCallMention: e.SLACK_ON_CALL_MENTION } : {}),
+    },
     understanding: {
       intents: e.INTENTS
         ? e.INTENTS.split(',')
@@ -246,9 +313,56 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       agentMaxRounds: e.AGENT_MAX_ROUNDS,
       confidenceThreshold: e.AGENT_CONFIDENCE_THRESHOLD,
       summaryEveryTurns: e.SUMMARY_EVERY_TURNS,
+      csatDelayMs: e.CSAT_DELAY_MS,
+      businessHours: parseBusinessHours(e.BUSINESS_HOURS),
+      pickupSlaMs: e.HANDOFF_PICKUP_SLA_MS,
+      onCallAfterMs: e.HANDOFF_ON_CALL_AFTER_MS,
+      agentReplySlaMs: e.AGENT_REPLY_SLA_MS,
+      escalation: {
+        ...DEFAULT_ESCALATION_POLICY,
+        confidenceThreshold: e.AGENT_CONFIDENCE_THRESHOLD,
+        outOfHoursConfidenceThreshold: Math.min(
+          e.AGENT_CONFIDENCE_THRESHOLD,
+          DEFAULT_ESCALATION_POLICY.outOfHoursConfidenceThreshold,
+        ),
+        autoApproveRefundCents: e.AUTO_APPROVE_REFUND_CENTS,
+      },
+      ...(e.CSAT_TEMPLATE
+        ? { csatTemplate: { name: e.CSAT_TEMPLATE, language: e.CSAT_TEMPLATE_LANGUAGE } }
+        : {}),
       reengagementTemplate: e.WHATSAPP_REENGAGEMENT_TEMPLATE
         ? { name: e.WHATSAPP_REENGAGEMENT_TEMPLATE, language: e.WHATSAPP_REENGAGEMENT_TEMPLATE_LANGUAGE }
         : undefined,
     },
   };
+}
+
+/** BUSINESS_HOURS (JSON) checked once at start; unset: the demo shop's hours (Europe/Paris). */
+function parseBusinessHours(json: string | undefined): BusinessHours {
+  if (!json) return DEMO_BUSINESS_HOURS;
+  let hours: BusinessHours;
+  try {
+    hours = JSON.parse(json) as BusinessHours;
+  } catch {
+    throw new ConfigError('Invalid configuration:\n  BUSINESS_HOURS: is not valid JSON');
+  }
+  const problems = validateBusinessHours(hours);
+  if (problems.length > 0) {
+    throw new ConfigError(
+      `Invalid configuration:\n${problems.map((p) => `  BUSINESS_HOURS: ${p}`).join('\n')}`,
+    );
+  }
+  return hours;
+}
+
+/** HELPDESK=zendesk needs its three variables; the built-in queue needs nothing. */
+function helpdeskConfig(e: Env): Config['helpdesk'] {
+  if (e.HELPDESK === 'builtin') return { kind: 'builtin' };
+  const missing = (['ZENDESK_URL', 'ZENDESK_EMAIL', 'ZENDESK_API_TOKEN'] as const).filter((k) => !e[k]);
+  if (missing.length > 0) {
+    throw new ConfigError(
+      `Invalid configuration:\n${missing.map((k) => `  ${k}: is required when HELPDESK=zendesk`).join('\n')}`,
+    );
+  }
+  return { kind: 'zendesk', url: e.ZENDESK_URL!, email: e.ZENDESK_EMAIL!, apiToken: e.ZENDESK_API_TOKEN! };
 }

@@ -2,8 +2,10 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { AgentsTable } from './tables/agents.js';
 import type { BotTurnsTable } from './tables/bot-turns.js';
+import type { CsatSurveysTable } from './tables/csat-surveys.js';
 import type { ConversationTransitionsTable } from './tables/conversation-transitions.js';
 import type { ConversationsTable } from './tables/conversations.js';
+import type { HandoffTicketCommentsTable, HandoffTicketsTable } from './tables/handoff.js';
 import type { KbChunksTable } from './tables/kb-chunks.js';
 import type { MessagesTable } from './tables/messages.js';
 import type {
@@ -21,11 +23,14 @@ export interface Database {
   agents: AgentsTable;
   kb_chunks: KbChunksTable;
   bot_turns: BotTurnsTable;
+  csat_surveys: CsatSurveysTable;
   shop_customers: ShopCustomersTable;
   shop_products: ShopProductsTable;
   shop_orders: ShopOrdersTable;
   shop_order_lines: ShopOrderLinesTable;
   shop_invoices: ShopInvoicesTable;
+  handoff_tickets: HandoffTicketsTable;
+  handoff_ticket_comments: HandoffTicketCommentsTable;
 }
 
 export type Db = Kysely<Database>;

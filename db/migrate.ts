@@ -4,6 +4,8 @@ import * as m20261125_projectionAndAgents from './migrations/2026-11-25T14-00-00
 import * as m20261125_knowledgeChunks from './migrations/2026-11-25T16-00-00_knowledge_chunks.js';
 import * as m20261125_botTurns from './migrations/2026-11-25T17-00-00_bot_turns.js';
 import * as m20261125_demoShop from './migrations/2026-11-25T17-10-00_demo_shop.js';
+import * as m20261125_handoffQueue from './migrations/2026-11-25T18-00-00_handoff_queue.js';
+import * as m20261125_csatSurveys from './migrations/2026-11-25T18-10-00_csat_surveys.js';
 
 /**
  * Migrations listed explicitly (not read from disk) so they work the same from TypeScript sources,
@@ -15,6 +17,8 @@ const migrations: Record<string, Migration> = {
   '2026-11-25T16-00-00_knowledge_chunks': m20261125_knowledgeChunks,
   '2026-11-25T17-00-00_bot_turns': m20261125_botTurns,
   '2026-11-25T17-10-00_demo_shop': m20261125_demoShop,
+  '2026-11-25T18-00-00_handoff_queue': m20261125_handoffQueue,
+  '2026-11-25T18-10-00_csat_surveys': m20261125_csatSurveys,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

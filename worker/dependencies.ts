@@ -4,6 +4,10 @@ import { createEmbeddedVectorIndex, type VectorIndex } from '../activities/knowl
 import { createEmbedder } from '../activities/knowledge/embeddings.js';
 import { createQdrantVectorIndex } from '../activities/knowledge/qdrant-index.js';
 import { createRetriever } from '../activities/knowledge/retrieval.js';
+import { createBuiltinQueue } from '../activities/helpdesk/builtin-queue.js';
+import type { Helpdesk } from '../activities/helpdesk/types.js';
+import { createZendeskHelpdesk } from '../activities/helpdesk/zendesk.js';
+import { createSlackNotifier } from '../activities/notify/slack.js';
 import { createReadOnlyTools, DEMO_BUSINESS } from '../activities/tools/index.js';
 import type { ModelClient } from '../activities/understanding/model-client.js';
 import type { Ocr } from '../activities/understanding/ocr.js';
@@ -57,7 +61,36 @@ export function createActivityDeps(
       ...(config.openai.apiKey ? { apiKey: config.openai.apiKey } : {}),
     },
     knowledge: { index, embedder, logger },
+    handoff: {
+      db,
+      helpdesk: createHelpdesk(config, db, logger),
+      slack: config.slack.token
+        ? createSlackNotifier({
+            token: config.slack.token,
+            ...(config.slack.apiUrl ? { apiUrl: config.slack.apiUrl } : {}),
+            logger,
+          })
+        : undefined,
+      channels: {
+        ...(config.slack.channel ? { team: config.slack.channel } : {}),
+        ...(config.slack.onCallChannel ? { onCall: config.slack.onCallChannel } : {}),
+        ...(config.slack.onCallMention ? { onCallMention: config.slack.onCallMention } : {}),
+      },
+      conversationUrlBase: `${config.publicUrl}/api/conversations`,
+    },
   };
+}
+
+/** The built-in Postgres queue by default; Zendesk when HELPDESK=zendesk. */
+function createHelpdesk(config: Config, db: Db, logger: Logger): Helpdesk {
+  if (config.helpdesk.kind === 'zendesk') {
+    const { url, email, apiToken } = config.helpdesk;
+    return createZendeskHelpdesk({ baseUrl: url, email, apiToken, logger });
+  }
+  return createBuiltinQueue({
+    db,
+    ticketUrl: (id) => `${config.publicUrl}/api/tickets/${encodeURIComponent(id)}`,
+  });
 }
 
 function createVectorIndex(config: Config, db: Db, logger: Logger): VectorIndex {

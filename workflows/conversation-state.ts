@@ -52,6 +52,23 @@ export interface ConversationState {
   aiDisclosed?: boolean;
   /** Answered turns since the model last refreshed the rolling summary. */
   turnsSinceSummary?: number;
+  /** When the customer first wrote in this conversation (time to resolution). */
+  openedAtMs?: number;
+  /** The satisfaction survey of the last resolution, while it is due or being answered. */
+  csat?: CsatState;
+  /** The customer asked for no more surveys. */
+  csatOptOut?: boolean;
+}
+
+export interface CsatState {
+  surveyKey: string;
+  resolvedBy: 'parley' | 'agent';
+  agentId?: string;
+  resolvedAtMs: number;
+  intent?: string;
+  sentAtMs?: number;
+  /** A low score was given: the next text is the optional comment. */
+  awaitingComment?: boolean;
 }
 
 export function initialState(phoneNumberId: string, waId: string): ConversationState {

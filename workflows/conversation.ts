@@ -18,6 +18,7 @@ import {
 import type { Activities } from '../activities/index.js';
 import type { BotTurnRecord } from '../activities/agent-activities.js';
 import type { TransitionRecord } from '../activities/message-log-activities.js';
+import type { CsatSurveyRecord } from '../db/repositories/csat-surveys.js';
 import { transcriptText } from './content.js';
 import {
   acceptInbound,
@@ -29,6 +30,7 @@ import {
   recordSendFailure,
   toView,
   type ConversationState,
+  type CsatState,
 } from './conversation-state.js';
 import {
   agentReplyUpdate,
@@ -52,6 +54,7 @@ import { customerMessage } from './customer-messages.js';
 import { understandTurn, type UnderstoodTurn } from './understand-turn.js';
 import { answerTurn, refreshSummary, type TurnAnswer } from './agent-turn.js';
 import { splitForWhatsApp, toWhatsAppText } from './whatsapp-format.js';
+import { asksForNoSurveys, surveyAnswers, surveyButtons, type SurveyAnswer } from './csat.js';
 import {
   ParleyAssignedAgent,
   ParleyBusinessNumber,
@@ -113,12 +116,15 @@ export async function conversationWorkflow(input: ConversationInput): Promise<Co
   const info = workflowInfo();
   const conversationId = info.workflowId;
   const state: ConversationState = input.carried ?? initialState(input.phoneNumberId, input.waId);
+  // Runs recorded before surveys existed replay without them (one decision per run).
+  const surveysEnabled = patched('csat-survey');
 
   // Transient, per-run work queues (empty at every continue-as-new by construction).
   const statuses: DeliveryStatus[] = [];
   const firedTimers: string[] = [];
   const agentReplies: { input: AgentReplyInput; result?: AgentReplyResult }[] = [];
   const transitions: TransitionRecord[] = [];
+  const surveyRecords: CsatSurveyRecord[] = [];
   let lastArrivalMs = 0;
   let lastUpsertedAttributes = '';
   let lastUnderstandingAttributes = '';
@@ -184,7 +190,11 @@ export async function conversationWorkflow(input: ConversationInput): Promise<Co
       atMs: Date.now(),
     });
     if (to !== 'bot') cancelTimer('botIdleResolve');
-    if (to !== 'resolved') cancelTimer('resolvedClose');
+    if (to !== 'resolved') {
+      cancelTimer('resolvedClose');
+      cancelTimer('csatSurvey');
+    }
+    if (to === 'resolved' && surveysEnabled) planSurvey(from, by);
     if (to === 'awaiting_human') state.escalated = true;
     if (to === 'bot' || to === 'resolved' || to === 'closed') state.assignedAgent = undefined;
     if (to === 'closed') {
@@ -330,7 +340,7 @@ export async function conversationWorkflow(input: ConversationInput): Promise<Co
       );
     }
     agentReplies.splice(0, agentReplies.length, ...agentReplies.filter((r) => !r.result));
-    for (const name of firedTimers.splice(0)) handleTimer(name);
+    for (const name of firedTimers.splice(0)) await handleTimer(name);
     if (state.pending.length > 0 && state.status !== 'closed') await handleInbound();
     armStatusTimers();
     await project();
@@ -375,7 +385,13 @@ export async function conversationWorkflow(input: ConversationInput): Promise<Co
   }
 
   async function handleInbound(): Promise<void> {
-    if (state.status === 'resolved') transition('bot', 'customer', 'customer wrote again');
+    // A tap on the survey's buttons (or the comment after a low score) answers the survey; anything
+    // else is a new request and reopens the conversation.
+    const survey =
+      surveysEnabled && state.status === 'resolved' && state.csat?.sentAtMs !== undefined
+        ? surveyAnswers(state.pending, state.csat.awaitingComment ?? false)
+        : undefined;
+    if (state.status === 'resolved' && !survey) transition('bot', 'customer', 'customer wrote again');
     if (state.status === 'bot') await waitForBurstToEnd();
     const batch = state.pending.splice(0);
     if (batch.length === 0) return;
@@ -409,6 +425,12 @@ export async function conversationWorkflow(input: ConversationInput): Promise<Co
         ),
       ),
     ]);
+    if (surveysEnabled) {
+      state.openedAtMs ??= now;
+      if (batch.some((m) => m.content.kind === 'text' && asksForNoSurveys(m.content.body)))
+        state.csatOptOut = true;
+      if (survey) return answerSurvey(survey, `survey:${last.id}`);
+    }
     // Turns recorded before the understanding step existed replay without it.
     const understood = patched('understand-turn') ? await understandTurn(batch, state.language) : undefined;
     if (understood) applyUnderstanding(customerTurn, understood);
@@ -595,11 +617,117 @@ export async function conversationWorkflow(input: ConversationInput): Promise<Co
     }
   }
 
-  function handleTimer(name: string): void {
+  async function handleTimer(name: string): Promise<void> {
     if (name === 'botIdleResolve' && state.status === 'bot')
       transition('resolved', 'parley', 'customer went quiet');
     else if (name === 'resolvedClose' && state.status === 'resolved')
       transition('closed', 'parley', 'inactive after resolution');
+    else if (name === 'csatSurvey' && state.status === 'resolved') await sendSurvey();
+  }
+
+  // ---- satisfaction survey --------------------------------------------------------------------
+  /** One survey per resolution, unless the resolution was an abandoned hand-off or surveys are off. */
+  function planSurvey(from: ConversationStatus, by: string): void {
+    const resolvedBy = by === 'parley' ? 'parley' : 'agent';
+    const csat: CsatState = {
+      surveyKey: `csat:${info.firstExecutionRunId}:${state.transitionSeq}`,
+      resolvedBy,
+      ...(resolvedBy === 'agent' ? { agentId: state.assignedAgent?.id ?? by } : {}),
+      resolvedAtMs: Date.now(),
+      ...(state.intent ? { intent: state.intent } : {}),
+    };
+    const skip =
+      from === 'awaiting_human'
+        ? 'hand-off abandoned: no person answered before the resolution'
+        : state.csatOptOut
+          ? 'the customer opted out of surveys'
+          : undefined;
+    state.csat = skip ? undefined : csat;
+    if (skip) surveyRecords.push(surveyRecord(csat, { skippedReason: skip }));
+    else armTimer('csatSurvey', settings().csatDelayMs, 'Send the satisfaction survey');
+  }
+
+  function surveyRecord(csat: CsatState, outcome: Partial<CsatSurveyRecord>): CsatSurveyRecord {
+    return {
+      surveyKey: csat.surveyKey,
+      conversationId,
+      resolvedBy: csat.resolvedBy,
+      ...(csat.agentId ? { agentId: csat.agentId } : {}),
+      ...(csat.intent ? { intent: csat.intent } : {}),
+      ...(state.language ? { language: state.language } : {}),
+      resolvedAtMs: csat.resolvedAtMs,
+      ...(state.openedAtMs !== undefined ? { timeToResolutionMs: csat.resolvedAtMs - state.openedAtMs } : {}),
+      ...outcome,
+    };
+  }
+
+  /** Reply buttons inside the 24-hour window, the approved template after it, or skipped (recorded). */
+  async function sendSurvey(): Promise<void> {
+    const csat = state.csat;
+    if (!csat || csat.sentAtMs !== undefined) return;
+    const skip = (reason: string) => {
+      state.csat = undefined;
+      surveyRecords.push(surveyRecord(csat, { skippedReason: reason }));
+    };
+    if (state.csatOptOut) return skip('the customer opted out of surveys');
+    if (state.unreachable) return skip('the customer is unreachable on WhatsApp');
+    const base = { conversationId, phoneNumberId: state.phoneNumberId, to: state.waId };
+    const question = customerMessage('csat_question', state.language);
+    try {
+      if (insideServiceWindow(state, Date.now())) {
+        const sent = await whatsapp.sendButtons.executeWithOptions(
+          { summary: 'Send the satisfaction survey' },
+          [
+            {
+              ...base,
+              body: question,
+              buttons: surveyButtons(state.language),
+              idempotencyKey: csat.surveyKey,
+            },
+          ],
+        );
+        appendTurn(
+          state,
+          { role: 'bot', text: question, atMs: Date.now(), messageIds: [sent.messageId] },
+          settings().transcriptTurns,
+        );
+        csat.sentAtMs = Date.now();
+        surveyRecords.push(surveyRecord(csat, { channel: 'buttons', sentAtMs: csat.sentAtMs }));
+        return;
+      }
+      const template = settings().csatTemplate;
+      if (!template) return skip('outside the 24-hour window and no survey template is configured');
+      await whatsapp.sendTemplate.executeWithOptions({ summary: `Send survey template ${template.name}` }, [
+        { ...base, template, idempotencyKey: csat.surveyKey },
+      ]);
+      csat.sentAtMs = Date.now();
+      surveyRecords.push(surveyRecord(csat, { channel: 'template', sentAtMs: csat.sentAtMs }));
+    } catch (err) {
+      const failure = describeFailure(err);
+      recordSendFailure(state, { atMs: Date.now(), what: 'survey', ...failure });
+      skip(`the survey could not be sent: ${failure.reason}`);
+    }
+  }
+
+  /** Stores the score or comment and thanks the customer; a low score asks for a comment once. */
+  async function answerSurvey(answers: SurveyAnswer[], replyKey: string): Promise<void> {
+    const csat = state.csat!;
+    let text: string;
+    if ('score' in answers[0]!) {
+      const score = answers[0].score;
+      csat.awaitingComment = score === 1;
+      text = customerMessage(score === 1 ? 'csat_comment_prompt' : 'csat_thanks', state.language);
+    } else {
+      csat.awaitingComment = false;
+      text = customerMessage('csat_comment_thanks', state.language);
+    }
+    for (const answer of answers) {
+      await store.recordCsatAnswer.executeWithOptions({ summary: 'Record the survey answer' }, [
+        { surveyKey: csat.surveyKey, ...answer, atMs: Date.now() },
+      ]);
+    }
+    if (!csat.awaitingComment) state.csat = undefined;
+    await sendToCustomer(text, replyKey, { role: 'bot' });
   }
 
   async function handleStatus(status: DeliveryStatus): Promise<void> {
@@ -709,6 +837,12 @@ export async function conversationWorkflow(input: ConversationInput): Promise<Co
 
   /** Writes the projection (and any transitions) and refreshes what the Web UI shows. */
   async function project(): Promise<void> {
+    for (const record of surveyRecords.splice(0)) {
+      await store.recordCsatSurvey.executeWithOptions(
+        { summary: record.skippedReason ? 'Record a skipped survey' : 'Record the survey sent' },
+        [record],
+      );
+    }
     const pending = transitions.splice(0);
     // Each upsert is a history event: only write when something a supervisor filters on changed.
     const attributes = JSON.stringify([state.status, state.escalated, state.assignedAgent?.id]);

@@ -7,6 +7,15 @@ export type CustomerMessageKey =
   | 'ai_disclosure'
   | 'handoff'
   | 'handoff_unanswered'
+  | 'handoff_wait_soon'
+  | 'handoff_wait_opening'
+  | 'csat_question'
+  | 'csat_great'
+  | 'csat_ok'
+  | 'csat_bad'
+  | 'csat_thanks'
+  | 'csat_comment_prompt'
+  | 'csat_comment_thanks'
   | 'media_too_large'
   | 'media_unsupported_type'
   | 'media_unreadable'
@@ -21,6 +30,16 @@ const texts: Record<string, Record<CustomerMessageKey, string>> = {
     handoff: "I'm passing your question to a colleague, who will reply here as soon as possible.",
     handoff_unanswered:
       "I don't have a reliable answer to that, so I'm passing your question to a colleague, who will reply here as soon as possible.",
+    handoff_wait_soon: 'A colleague will reply here within about {minutes} minutes.',
+    handoff_wait_opening:
+      'Our team is away right now: a colleague will reply here when we open again, {when}.',
+    csat_question: 'How did we do? Your answer helps us improve.',
+    csat_great: '😀 Great',
+    csat_ok: '😐 OK',
+    csat_bad: '😞 Not good',
+    csat_thanks: 'Thank you for your feedback!',
+    csat_comment_prompt: 'Sorry to hear that. What could we have done better? Just reply here if you like.',
+    csat_comment_thanks: 'Thank you, we have passed your comment on to the team.',
     media_too_large: 'Sorry, that file is too large for us to open. Could you send a smaller photo or a PDF?',
     media_unsupported_type: "Sorry, I can't open this type of file. Could you send a photo or a PDF instead?",
     media_unreadable: "Sorry, I couldn't open that file, it seems to be damaged. Could you send it again?",
@@ -37,6 +56,17 @@ const texts: Record<string, Record<CustomerMessageKey, string>> = {
     handoff: 'Je transmets votre demande à un collègue, qui vous répondra ici dès que possible.',
     handoff_unanswered:
       "Je n'ai pas de réponse fiable à cette question ; je la transmets donc à un collègue, qui vous répondra ici dès que possible.",
+    handoff_wait_soon: "Un collègue vous répondra ici d'ici environ {minutes} minutes.",
+    handoff_wait_opening:
+      'Notre équipe est absente pour le moment : un collègue vous répondra ici dès notre réouverture, {when}.',
+    csat_question: "Comment s'est passé notre échange ? Votre réponse nous aide à progresser.",
+    csat_great: '😀 Très bien',
+    csat_ok: '😐 Correct',
+    csat_bad: '😞 Pas bien',
+    csat_thanks: 'Merci pour votre avis !',
+    csat_comment_prompt:
+      "Désolé de l'apprendre. Qu'aurions-nous pu mieux faire ? Répondez simplement ici si vous le souhaitez.",
+    csat_comment_thanks: "Merci, nous avons transmis votre commentaire à l'équipe.",
     media_too_large:
       'Désolé, ce fichier est trop volumineux. Pourriez-vous envoyer une photo plus légère ou un PDF ?',
     media_unsupported_type:
@@ -56,6 +86,16 @@ const texts: Record<string, Record<CustomerMessageKey, string>> = {
     handoff: 'Ik geef je vraag door aan een collega, die hier zo snel mogelijk antwoordt.',
     handoff_unanswered:
       'Daar heb ik geen betrouwbaar antwoord op, dus ik geef je vraag door aan een collega, die hier zo snel mogelijk antwoordt.',
+    handoff_wait_soon: 'Een collega antwoordt hier binnen ongeveer {minutes} minuten.',
+    handoff_wait_opening:
+      'Ons team is nu niet bereikbaar: een collega antwoordt hier zodra we weer open zijn, {when}.',
+    csat_question: 'Hoe hebben we het gedaan? Je antwoord helpt ons beter te worden.',
+    csat_great: '😀 Goed',
+    csat_ok: '😐 Oké',
+    csat_bad: '😞 Niet goed',
+    csat_thanks: 'Bedankt voor je feedback!',
+    csat_comment_prompt: 'Jammer om te horen. Wat hadden we beter kunnen doen? Antwoord hier als je wilt.',
+    csat_comment_thanks: 'Bedankt, we hebben je opmerking doorgegeven aan het team.',
     media_too_large: 'Sorry, dat bestand is te groot. Kun je een kleinere foto of een pdf sturen?',
     media_unsupported_type: 'Sorry, dit type bestand kan ik niet openen. Kun je een foto of een pdf sturen?',
     media_unreadable:
@@ -73,6 +113,16 @@ const texts: Record<string, Record<CustomerMessageKey, string>> = {
     handoff: 'Ich gebe Ihre Anfrage an einen Kollegen weiter, der Ihnen hier so bald wie möglich antwortet.',
     handoff_unanswered:
       'Darauf habe ich keine verlässliche Antwort, daher gebe ich Ihre Anfrage an einen Kollegen weiter, der Ihnen hier so bald wie möglich antwortet.',
+    handoff_wait_soon: 'Ein Kollege antwortet Ihnen hier in etwa {minutes} Minuten.',
+    handoff_wait_opening:
+      'Unser Team ist gerade nicht erreichbar: Ein Kollege antwortet Ihnen hier, sobald wir wieder geöffnet haben, {when}.',
+    csat_question: 'Wie zufrieden waren Sie? Ihre Antwort hilft uns, besser zu werden.',
+    csat_great: '😀 Sehr gut',
+    csat_ok: '😐 Okay',
+    csat_bad: '😞 Nicht gut',
+    csat_thanks: 'Vielen Dank für Ihr Feedback!',
+    csat_comment_prompt: 'Das tut uns leid. Was hätten wir besser machen können? Antworten Sie gern hier.',
+    csat_comment_thanks: 'Danke, wir haben Ihren Kommentar an das Team weitergegeben.',
     media_too_large: 'Leider ist die Datei zu groß. Könnten Sie ein kleineres Foto oder ein PDF senden?',
     media_unsupported_type:
       'Leider kann ich diesen Dateityp nicht öffnen. Könnten Sie ein Foto oder ein PDF senden?',
@@ -92,6 +142,16 @@ const texts: Record<string, Record<CustomerMessageKey, string>> = {
     handoff: 'Paso su consulta a un compañero, que le responderá aquí lo antes posible.',
     handoff_unanswered:
       'No tengo una respuesta fiable a eso, así que paso su consulta a un compañero, que le responderá aquí lo antes posible.',
+    handoff_wait_soon: 'Un compañero le responderá aquí en unos {minutes} minutos.',
+    handoff_wait_opening:
+      'Nuestro equipo no está disponible ahora: un compañero le responderá aquí cuando volvamos a abrir, {when}.',
+    csat_question: '¿Qué tal le hemos atendido? Su respuesta nos ayuda a mejorar.',
+    csat_great: '😀 Muy bien',
+    csat_ok: '😐 Normal',
+    csat_bad: '😞 Mal',
+    csat_thanks: '¡Gracias por su opinión!',
+    csat_comment_prompt: 'Lamentamos oírlo. ¿Qué podríamos haber hecho mejor? Responda aquí si lo desea.',
+    csat_comment_thanks: 'Gracias, hemos trasladado su comentario al equipo.',
     media_too_large:
       'Lo siento, ese archivo es demasiado grande. ¿Podrías enviar una foto más pequeña o un PDF?',
     media_unsupported_type:
@@ -110,6 +170,16 @@ const texts: Record<string, Record<CustomerMessageKey, string>> = {
     handoff: 'Passo la sua richiesta a un collega, che le risponderà qui il prima possibile.',
     handoff_unanswered:
       'Non ho una risposta affidabile, quindi passo la sua richiesta a un collega, che le risponderà qui il prima possibile.',
+    handoff_wait_soon: 'Un collega le risponderà qui entro circa {minutes} minuti.',
+    handoff_wait_opening:
+      'Il nostro team al momento non è disponibile: un collega le risponderà qui alla riapertura, {when}.',
+    csat_question: 'Come ci siamo comportati? La sua risposta ci aiuta a migliorare.',
+    csat_great: '😀 Ottimo',
+    csat_ok: '😐 Nella media',
+    csat_bad: '😞 Male',
+    csat_thanks: 'Grazie per il suo parere!',
+    csat_comment_prompt: 'Ci dispiace. Cosa avremmo potuto fare meglio? Risponda qui se vuole.',
+    csat_comment_thanks: 'Grazie, abbiamo inoltrato il suo commento al team.',
     media_too_large: 'Spiacenti, il file è troppo grande. Puoi inviare una foto più leggera o un PDF?',
     media_unsupported_type:
       'Spiacenti, non riesco ad aprire questo tipo di file. Puoi inviare una foto o un PDF?',
@@ -128,6 +198,16 @@ const texts: Record<string, Record<CustomerMessageKey, string>> = {
     handoff: 'Vou passar o seu pedido a um colega, que lhe responderá aqui o mais depressa possível.',
     handoff_unanswered:
       'Não tenho uma resposta fiável para isso, por isso vou passar o seu pedido a um colega, que lhe responderá aqui o mais depressa possível.',
+    handoff_wait_soon: 'Um colega vai responder-lhe aqui dentro de cerca de {minutes} minutos.',
+    handoff_wait_opening:
+      'A nossa equipa não está disponível agora: um colega vai responder-lhe aqui quando reabrirmos, {when}.',
+    csat_question: 'Como correu o nosso atendimento? A sua resposta ajuda-nos a melhorar.',
+    csat_great: '😀 Muito bom',
+    csat_ok: '😐 Razoável',
+    csat_bad: '😞 Mau',
+    csat_thanks: 'Obrigado pela sua opinião!',
+    csat_comment_prompt: 'Lamentamos. O que poderíamos ter feito melhor? Responda aqui se quiser.',
+    csat_comment_thanks: 'Obrigado, passámos o seu comentário à equipa.',
     media_too_large:
       'Desculpe, esse ficheiro é demasiado grande. Pode enviar uma foto mais pequena ou um PDF?',
     media_unsupported_type:
@@ -146,8 +226,11 @@ const texts: Record<string, Record<CustomerMessageKey, string>> = {
 export function customerMessage(
   key: CustomerMessageKey,
   language: string | undefined,
-  vars: { name?: string } = {},
+  vars: { name?: string; minutes?: string; when?: string } = {},
 ): string {
   const table = texts[language ?? 'en'] ?? texts.en!;
-  return table[key].replace('{name}', vars.name ? ` ${vars.name}` : '');
+  return table[key]
+    .replace('{name}', vars.name ? ` ${vars.name}` : '')
+    .replace('{minutes}', vars.minutes ?? '')
+    .replace('{when}', vars.when ?? '');
 }

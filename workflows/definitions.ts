@@ -4,6 +4,8 @@
  * history serialisation and continue-as-new unchanged.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { BusinessHours } from './business-hours.js';
+import type { EscalationPolicyConfig } from './escalation-policy.js';
 
 export type MediaType = 'image' | 'audio' | 'video' | 'document' | 'sticker';
 
@@ -199,6 +201,19 @@ export interface ConversationSettings {
   confidenceThreshold: number;
   /** The model refreshes the rolling summary after this many answered turns. */
   summaryEveryTurns: number;
+  /** When a person is there to take a hand-off now; outside them, cases wait for the next opening. */
+  businessHours: BusinessHours;
+  /** Business time until an unassigned hand-off reminds the team channel. */
+  pickupSlaMs: number;
+  /** Business time until an unassigned hand-off goes to the on-call channel. */
+  onCallAfterMs: number;
+  /** Time an assigned agent has to answer the customer's message before a reminder. */
+  agentReplySlaMs: number;
+  escalation: EscalationPolicyConfig;
+  /** The satisfaction survey goes out this long after a resolution (a new message first cancels it). */
+  csatDelayMs: number;
+  /** Approved survey template for after the 24-hour window; none → the survey is skipped, with why. */
+  csatTemplate?: { name: string; language: string };
   /** Approved template used when the 24-hour window has closed; none configured → skip and record. */
   reengagementTemplate?: { name: string; language: string };
 }

@@ -4,31 +4,15 @@
  * agree with the knowledge base; DEMO_BUSINESS mirrors knowledge/demo/en/contact-opening-hours.md,
  * shipping-zones-costs.md and delivery-times.md.
  */
+import { DEMO_BUSINESS_HOURS, type BusinessHours } from '../../workflows/business-hours.js';
 
-export type Weekday = 'monday' | 'tuesday' | 'wednesday' | 'thursday' | 'friday' | 'saturday' | 'sunday';
-
-/** Weekdays in JavaScript's `getUTCDay()` order (0 = Sunday). */
-export const WEEKDAYS: readonly Weekday[] = [
-  'sunday',
-  'monday',
-  'tuesday',
-  'wednesday',
-  'thursday',
-  'friday',
-  'saturday',
-];
-
-/** Local wall-clock times 'HH:MM' in the business's time zone; `close` is exclusive. */
-export interface OpeningInterval {
-  open: string;
-  close: string;
-}
-
-export interface Holiday {
-  /** Local date, YYYY-MM-DD. */
-  date: string;
-  name: string;
-}
+export {
+  WEEKDAYS,
+  type BusinessHours,
+  type Holiday,
+  type OpeningInterval,
+  type Weekday,
+} from '../../workflows/business-hours.js';
 
 export interface ShippingZone {
   id: string;
@@ -40,14 +24,9 @@ export interface ShippingZone {
   note?: string;
 }
 
-export interface BusinessInfo {
+/** The business's facts; its hours (time zone, weekly intervals, holidays) are a BusinessHours. */
+export interface BusinessInfo extends BusinessHours {
   name: string;
-  /** IANA zone the opening hours are expressed in. */
-  timezone: string;
-  /** Opening intervals per weekday; an empty list means closed all day. */
-  openingHours: Readonly<Record<Weekday, readonly OpeningInterval[]>>;
-  /** Public holidays the team is closed (a closed day, whatever the weekday). */
-  holidays: readonly Holiday[];
   /** What the customer is told about the automated assistant's availability. */
   assistantAvailability: string;
   contact: {
@@ -69,49 +48,10 @@ export interface BusinessInfo {
   };
 }
 
-const WEEKDAY_HOURS: readonly OpeningInterval[] = [{ open: '09:00', close: '18:00' }];
-
-/** French public holidays (the KB: "Sunday and French public holidays: closed"). */
-const FRENCH_HOLIDAYS_2026_2027: readonly Holiday[] = [
-  { date: '2026-01-01', name: "New Year's Day" },
-  { date: '2026-04-06', name: 'Easter Monday' },
-  { date: '2026-05-01', name: 'Labour Day' },
-  { date: '2026-05-08', name: 'Victory in Europe Day' },
-  { date: '2026-05-14', name: 'Ascension Day' },
-  { date: '2026-05-25', name: 'Whit Monday' },
-  { date: '2026-07-14', name: 'Bastille Day' },
-  { date: '2026-08-15', name: 'Assumption Day' },
-  { date: '2026-11-01', name: "All Saints' Day" },
-  { date: '2026-11-11', name: 'Armistice Day' },
-  { date: '2026-12-25', name: 'Christmas Day' },
-  { date: '2027-01-01', name: "New Year's Day" },
-  { date: '2027-03-29', name: 'Easter Monday' },
-  { date: '2027-05-01', name: 'Labour Day' },
-  { date: '2027-05-06', name: 'Ascension Day' },
-  { date: '2027-05-08', name: 'Victory in Europe Day' },
-  { date: '2027-05-17', name: 'Whit Monday' },
-  { date: '2027-07-14', name: 'Bastille Day' },
-  { date: '2027-08-15', name: 'Assumption Day' },
-  { date: '2027-11-01', name: "All Saints' Day" },
-  { date: '2027-11-11', name: 'Armistice Day' },
-  { date: '2027-12-25', name: 'Christmas Day' },
-];
-
 /** Parley Home, the demo shop of knowledge/demo. */
 export const DEMO_BUSINESS: BusinessInfo = {
   name: 'Parley Home',
-  // The KB says "CET" and the French page "heure de Paris": Paris time, so CEST in summer.
-  timezone: 'Europe/Paris',
-  openingHours: {
-    monday: WEEKDAY_HOURS,
-    tuesday: WEEKDAY_HOURS,
-    wednesday: WEEKDAY_HOURS,
-    thursday: WEEKDAY_HOURS,
-    friday: WEEKDAY_HOURS,
-    saturday: [{ open: '10:00', close: '14:00' }],
-    sunday: [],
-  },
-  holidays: FRENCH_HOLIDAYS_2026_2027,
+  ...DEMO_BUSINESS_HOURS,
   assistantAvailability:
     'The WhatsApp assistant answers 24/7; questions that need a person are handled during opening hours, usually within 2 hours.',
   contact: {

@@ -1,34 +1,24 @@
 /**
  * opening_hours: the customer-service hours, whether the team is open now and when it next opens.
  *
- * Deliberately small (a full business-hours engine comes later): weekly intervals in the business's
- * IANA time zone, closed on listed holidays. Wall-clock conversions go through Intl, so daylight
- * saving time is right without a time-zone library.
+ * The answers come from the business-hours engine (workflows/business-hours.ts): weekly intervals
+ * in the business's IANA time zone, holidays (closed or partial days), daylight saving time.
  */
 import { z } from 'zod';
-import { WEEKDAYS, type BusinessInfo, type OpeningInterval, type Weekday } from './business.js';
+import {
+  BusinessHoursError,
+  holidayOn,
+  isOpen,
+  localParts,
+  localToInstant,
+  nextClosing,
+  nextOpening,
+  WEEKDAYS,
+  type Weekday,
+} from '../../workflows/business-hours.js';
+import type { BusinessInfo } from './business.js';
 import { defineTool, strictObjectSchema, type ToolDeps } from './common.js';
 import type { AgentTool } from './types.js';
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatter(timeZone: string): Intl.DateTimeFormat {
-  let f = formatters.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    });
-    formatters.set(timeZone, f);
-  }
-  return f;
-}
 
 export interface ZonedParts {
   /** Local date, YYYY-MM-DD. */
@@ -44,48 +34,21 @@ export interface ZonedParts {
 
 /** The wall-clock date and time of `instant` in `timeZone`. */
 export function zonedParts(instant: Date, timeZone: string): ZonedParts {
-  const parts: Record<string, number> = {};
-  for (const p of formatter(timeZone).formatToParts(instant)) {
-    if (p.type !== 'literal') parts[p.type] = Number(p.value);
-  }
-  const { year = 0, month = 1, day = 1, hour = 0, minute = 0, second = 0 } = parts;
-  const localAsUtc = Date.UTC(year, month - 1, day, hour, minute, second);
-  const wholeSeconds = Math.floor(instant.getTime() / 1000) * 1000;
-  const date = `${pad(year, 4)}-${pad(month)}-${pad(day)}`;
-  return {
-    date,
-    weekday: weekdayOf(date),
-    minutes: hour * 60 + minute,
-    time: `${pad(hour)}:${pad(minute)}`,
-    offsetMinutes: Math.round((localAsUtc - wholeSeconds) / 60_000),
-  };
+  const { date, weekday, minutes, time, offsetMinutes } = localParts(timeZone, instant.getTime());
+  return { date, weekday, minutes, time, offsetMinutes };
 }
 
-/** The instant at local `date` `time` in `timeZone` (for times that exist on that day). */
+/**
+ * The instant at local `date` `time` in `timeZone` (a time skipped by DST gives the transition,
+ * a repeated one its first occurrence).
+ */
 export function zonedInstant(date: string, time: string, timeZone: string): Date {
-  const [y = 0, m = 1, d = 1] = date.split('-').map(Number);
-  const [hh = 0, mm = 0] = time.split(':').map(Number);
-  const asUtc = Date.UTC(y, m - 1, d, hh, mm);
-  // The offset at the guess can differ from the offset at the answer around a DST change:
-  // a second pass with the answer's offset settles it.
-  let instant = asUtc - zonedParts(new Date(asUtc), timeZone).offsetMinutes * 60_000;
-  instant = asUtc - zonedParts(new Date(instant), timeZone).offsetMinutes * 60_000;
-  return new Date(instant);
-}
-
-function weekdayOf(date: string): Weekday {
-  const [y = 0, m = 1, d = 1] = date.split('-').map(Number);
-  return WEEKDAYS[new Date(Date.UTC(y, m - 1, d)).getUTCDay()] ?? 'sunday';
+  return new Date(localToInstant(timeZone, date, time));
 }
 
 function addDays(date: string, days: number): string {
   const [y = 0, m = 1, d = 1] = date.split('-').map(Number);
   return new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);
-}
-
-function toMinutes(hhmm: string): number {
-  const [h = 0, m = 0] = hhmm.split(':').map(Number);
-  return h * 60 + m;
 }
 
 function pad(n: number, width = 2): string {
@@ -100,55 +63,49 @@ function formatOffset(minutes: number): string {
 
 const MONDAY_FIRST: readonly Weekday[] = [...WEEKDAYS.slice(1), 'sunday'];
 
-/** How far ahead to look for the next opening: covers a long holiday weekend with margin. */
-const LOOKAHEAD_DAYS = 14;
-
 export interface OpeningState {
   openNow: boolean;
-  /** Today's holiday, when the team is closed for one. */
+  /** Today's holiday (closed, or open only part of the day). */
   holidayToday: string | null;
-  /** When the current opening interval ends (when open). */
+  /** When the current opening ends (when open; null when open around the clock). */
   closesAt: { date: string; time: string; at: string } | null;
-  /** The next opening after now (when closed). */
+  /** The next opening after now (when closed; null when the calendar never opens again). */
   nextOpening: { date: string; weekday: Weekday; time: string; at: string } | null;
-}
-
-function intervalsOn(business: BusinessInfo, date: string): readonly OpeningInterval[] {
-  if (business.holidays.some((h) => h.date === date)) return [];
-  return [...business.openingHours[weekdayOf(date)]].sort((a, b) => toMinutes(a.open) - toMinutes(b.open));
 }
 
 /** Open or closed at `now`, and the next change worth telling a customer. */
 export function openingState(business: BusinessInfo, now: Date): OpeningState {
   const tz = business.timezone;
-  const local = zonedParts(now, tz);
-  const holidayToday = business.holidays.find((h) => h.date === local.date)?.name ?? null;
-  const current = intervalsOn(business, local.date).find(
-    (i) => toMinutes(i.open) <= local.minutes && local.minutes < toMinutes(i.close),
-  );
-  if (current) {
-    const at = zonedInstant(local.date, current.close, tz).toISOString();
+  const nowMs = now.getTime();
+  const describe = (ms: number) => {
+    const { date, weekday, time } = localParts(tz, ms);
+    return { date, weekday, time, at: new Date(ms).toISOString() };
+  };
+  const holiday = holidayOn(business, localParts(tz, nowMs).date);
+  const holidayToday = holiday ? (holiday.name ?? 'Holiday') : null;
+  if (isOpen(business, nowMs)) {
+    const closeMs = nextClosing(business, nowMs);
+    const closesAt = closeMs === undefined ? null : describe(closeMs);
     return {
       openNow: true,
       holidayToday,
-      closesAt: { date: local.date, time: current.close, at },
+      closesAt: closesAt && { date: closesAt.date, time: closesAt.time, at: closesAt.at },
       nextOpening: null,
     };
   }
-  for (let i = 0; i <= LOOKAHEAD_DAYS; i++) {
-    const date = addDays(local.date, i);
-    const next = intervalsOn(business, date).find((iv) => i > 0 || toMinutes(iv.open) > local.minutes);
-    if (next) {
-      const at = zonedInstant(date, next.open, tz).toISOString();
-      return {
-        openNow: false,
-        holidayToday,
-        closesAt: null,
-        nextOpening: { date, weekday: weekdayOf(date), time: next.open, at },
-      };
-    }
+  let openMs: number | undefined;
+  try {
+    openMs = nextOpening(business, nowMs);
+  } catch (err) {
+    if (!(err instanceof BusinessHoursError)) throw err;
+    openMs = undefined; // no opening at all within the search horizon
   }
-  return { openNow: false, holidayToday, closesAt: null, nextOpening: null };
+  return {
+    openNow: false,
+    holidayToday,
+    closesAt: null,
+    nextOpening: openMs === undefined ? null : describe(openMs),
+  };
 }
 
 /** Holidays in the next `days` days from `today` (local dates). */
@@ -181,7 +138,7 @@ export function openingHoursTool(deps: ToolDeps): AgentTool {
           },
           ...state,
           weeklyHours: Object.fromEntries(
-            MONDAY_FIRST.map((d) => [d, business.openingHours[d].map((i) => `${i.open}-${i.close}`)]),
+            MONDAY_FIRST.map((d) => [d, business.weekly[d].map((i) => `${i.open}-${i.close}`)]),
           ),
           upcomingHolidays: upcomingHolidays(business, local.date, 30),
           assistant: business.assistantAvailability,

@@ -15,7 +15,16 @@ import type { Db } from '../../db/database.js';
 import { createActivityDeps } from '../../worker/dependencies.js';
 import { seedDemoData } from '../../devstack/demo-data.js';
 import { startWhatsAppSandbox, type WhatsAppSandbox } from '../../devstack/whatsapp-sandbox.js';
-import type { ConversationSettings } from '../../workflows/definitions.js';
+import { parseWebhook } from '../../api/whatsapp/normalize.js';
+import { WEEKDAYS, type BusinessHours } from '../../workflows/business-hours.js';
+import { DEFAULT_ESCALATION_POLICY } from '../../workflows/escalation-policy.js';
+import { conversationWorkflow } from '../../workflows/conversation.js';
+import {
+  conversationWorkflowId,
+  inboundMessageSignal,
+  type ConversationSettings,
+  type InboundMessage,
+} from '../../workflows/definitions.js';
 import { allSearchAttributeKeys } from '../../workflows/search-attributes.js';
 import { createTestDatabase } from './database.js';
 import { TEST_ACCESS_TOKEN, workflowBundle } from './parley.js';
@@ -31,6 +40,19 @@ export const TEST_CONVERSATION_SETTINGS: ConversationSettings = {
   agentMaxRounds: 4,
   confidenceThreshold: 0.6,
   summaryEveryTurns: 6,
+  csatDelayMs: 60 * 60_000,
+  // Always open unless a test is about business hours.
+  businessHours: {
+    timezone: 'UTC',
+    weekly: Object.fromEntries(
+      WEEKDAYS.map((d) => [d, [{ open: '00:00', close: '24:00' }]]),
+    ) as unknown as BusinessHours['weekly'],
+    holidays: [],
+  },
+  pickupSlaMs: 15 * 60_000,
+  onCallAfterMs: 45 * 60_000,
+  agentReplySlaMs: 10 * 60_000,
+  escalation: DEFAULT_ESCALATION_POLICY,
 };
 
 /** What the worker's config needs besides the conversation settings (model-free, embedded index). */
@@ -107,6 +129,24 @@ export async function startTimeSkippingParley() {
     /** Waits for a workflow's result without unlocking time skipping (unlike `client`'s handles). */
     result<T extends Workflow>(workflowId: string): Promise<WorkflowResultType<T>> {
       return fixedClock.workflow.result<T>(workflowId);
+    },
+
+    /** A customer message as the webhook hands it to the workflow, stamped with the server's clock. */
+    async inbound(build: (timestamp: number) => unknown): Promise<InboundMessage> {
+      const parsed = parseWebhook(build(Math.floor((await env.currentTimeMs()) / 1000)));
+      if (!parsed.ok) throw new Error(parsed.error);
+      return parsed.value.messages[0]!;
+    },
+
+    /** What the webhook does with every inbound message: signal the conversation, starting it if needed. */
+    deliver(taskQueue: string, message: InboundMessage) {
+      return env.client.workflow.signalWithStart(conversationWorkflow, {
+        workflowId: conversationWorkflowId(message.phoneNumberId, message.waId),
+        taskQueue,
+        args: [{ phoneNumberId: message.phoneNumberId, waId: message.waId }],
+        signal: inboundMessageSignal,
+        signalArgs: [message],
+      });
     },
 
     /** The time-skipping server's clock: what `Date.now()` is inside workflows right now. */

@@ -1,0 +1,196 @@
+import { maskPhone } from '../core/privacy.js';
+import type { Db } from '../db/database.js';
+import { countOpenHandoffTickets } from '../db/repositories/handoff-tickets.js';
+import { findCustomerByWaId, listCustomerOrders } from '../db/repositories/shop.js';
+import type { HandoffPackage, Helpdesk, TicketRef } from './helpdesk/types.js';
+import {
+  handoffMessage,
+  onCallMessage,
+  slaReminderMessage,
+  type SlackContent,
+  type SlackNotifier,
+} from './notify/slack.js';
+import { formatMoney } from './tools/common.js';
+
+export interface HandoffDeps {
+  db: Db;
+  helpdesk: Helpdesk;
+  /** Undefined when no Slack token is configured: notifications are skipped (and say so). */
+  slack: SlackNotifier | undefined;
+  channels: { team?: string; onCall?: string; onCallMention?: string };
+  /** Where people open a conversation: `${conversationUrlBase}/<id>` (operator UI or API). */
+  conversationUrlBase: string;
+}
+
+/** What the workflow knows when it escalates; the activity adds the customer's history. */
+export interface HandoffRequest {
+  conversationId: string;
+  waId: string;
+  displayName?: string;
+  tier?: string;
+  language?: string;
+  rule: string;
+  reason: string;
+  handling: HandoffPackage['handling'];
+  routeToAgentId?: string;
+  summary: string;
+  transcript: { role: HandoffPackage['transcript'][number]['role']; text: string; atMs: number }[];
+  intent?: string;
+  sentiment?: string;
+  /** Stable for this escalation (the workflow's transition key): a retry creates no second ticket. */
+  idempotencyKey: string;
+  /** Next-day reviews: when the team is back. */
+  dueAtMs?: number;
+}
+
+export type TeamNotice =
+  | { kind: 'handoff'; pkg: HandoffPackage; ticket: TicketRef }
+  | {
+      kind: 'pickup_reminder';
+      ticket: TicketRef;
+      conversationId: string;
+      rule: string;
+      maskedPhone: string;
+      tier?: string;
+      waitingSinceMs: number;
+      slaMinutes: number;
+    }
+  | {
+      kind: 'on_call';
+      ticket: TicketRef;
+      conversationId: string;
+      rule: string;
+      reason: string;
+      maskedPhone: string;
+      tier?: string;
+    };
+
+/** What a person should do first, by the rule that fired (the model's summary says the rest). */
+const NEXT_ACTIONS: Record<string, string> = {
+  customer_asked: 'Greet the customer by name and take over; they asked for a person.',
+  low_confidence: 'Answer the open question; Parley was not confident enough to.',
+  negative_sentiment: 'Acknowledge the frustration first, then resolve the issue in the summary.',
+  regulated_topic: 'Regulated topic: answer only within policy or refer to a qualified colleague.',
+  vip_customer: 'VIP customer: the account owner (or a senior agent) answers personally.',
+  refund_over_limit: 'Review the refund request against the order and approve or decline it.',
+  multi_issue: 'Several issues: list them back to the customer and resolve each.',
+  crisis: 'Urgent: assess the incident now and follow the crisis procedure.',
+  loop: 'Parley did not help: read the transcript and answer the question directly.',
+};
+
+/**
+ * Escalation side effects: the hand-off package (with the customer's history) delivered to the
+ * helpdesk, and the team's notifications. The ticket and the notice are separate activities so a
+ * Slack retry never creates a second ticket.
+ */
+export function createHandoffActivities(deps: HandoffDeps) {
+  const conversationUrl = (id: string) => `${deps.conversationUrlBase}/${encodeURIComponent(id)}`;
+
+  async function postToChannel(channel: string | undefined, content: SlackContent): Promise<string> {
+    if (!deps.slack || !channel) return 'skipped: no Slack channel configured';
+    const { ts } = await deps.slack.postMessage({ channel, ...content });
+    return ts;
+  }
+
+  return {
+    async createHandoffTicket(req: HandoffRequest): Promise<{ ticket: TicketRef; pkg: HandoffPackage }> {
+      const customer = await findCustomerByWaId(deps.db, req.waId);
+      const orders = customer ? await listCustomerOrders(deps.db, customer.id, { limit: 5 }) : [];
+      const pkg: HandoffPackage = {
+        conversationId: req.conversationId,
+        customer: {
+          ...(req.displayName ? { displayName: req.displayName } : {}),
+          maskedPhone: maskPhone(req.waId),
+          ...((req.tier ?? customer?.tier) ? { tier: req.tier ?? customer!.tier } : {}),
+          ...(req.language ? { language: req.language } : {}),
+        },
+        rule: req.rule,
+        reason: req.reason,
+        handling: req.handling,
+        summary: req.summary || 'No summary yet: see the transcript.',
+        transcript: req.transcript.map((t) => ({
+          role: t.role,
+          text: t.text,
+          at: new Date(t.atMs).toISOString(),
+        })),
+        understanding: {
+          ...(req.intent ? { intent: req.intent } : {}),
+          ...(req.sentiment ? { sentiment: req.sentiment } : {}),
+        },
+        history: {
+          orders: orders.map((o) => ({
+            orderNumber: o.id,
+            status: o.status,
+            total: formatMoney(o.total_cents, o.currency),
+          })),
+          openTickets: await countOpenHandoffTickets(deps.db, req.conversationId),
+        },
+        recommendedNextAction: NEXT_ACTIONS[req.rule] ?? 'Read the summary and take over the conversation.',
+        conversationUrl: conversationUrl(req.conversationId),
+        ...(req.routeToAgentId ? { routeToAgentId: req.routeToAgentId } : {}),
+      };
+      const ticket = await deps.helpdesk.createTicket(pkg, {
+        idempotencyKey: req.idempotencyKey,
+        ...(req.dueAtMs !== undefined ? { dueAt: new Date(req.dueAtMs).toISOString() } : {}),
+      });
+      return { ticket, pkg };
+    },
+
+    /** Posts a notice to the team (or on-call) channel; returns the Slack `ts` or why it was skipped. */
+    async notifyTeam(notice: TeamNotice): Promise<string> {
+      switch (notice.kind) {
+        case 'handoff':
+          return postToChannel(deps.channels.team, handoffMessage(notice.pkg, notice.ticket));
+        case 'pickup_reminder':
+          return postToChannel(
+            deps.channels.team,
+            slaReminderMessage({
+              ticket: notice.ticket,
+              rule: notice.rule,
+              maskedPhone: notice.maskedPhone,
+              ...(notice.tier ? { tier: notice.tier } : {}),
+              conversationUrl: conversationUrl(notice.conversationId),
+              waitingSince: new Date(notice.waitingSinceMs).toISOString(),
+              slaMinutes: notice.slaMinutes,
+            }),
+          );
+        case 'on_call':
+          return postToChannel(
+            deps.channels.onCall ?? deps.channels.team,
+            onCallMessage({
+              ticket: notice.ticket,
+              rule: notice.rule,
+              reason: notice.reason,
+              maskedPhone: notice.maskedPhone,
+              ...(notice.tier ? { tier: notice.tier } : {}),
+              conversationUrl: conversationUrl(notice.conversationId),
+              ...(deps.channels.onCallMention ? { mention: deps.channels.onCallMention } : {}),
+            }),
+          );
+      }
+    },
+
+    /** Keeps the ticket in step with the conversation (customer messages, agent replies). */
+    async addTicketComment(input: {
+      ticket: TicketRef;
+      author: 'customer' | 'parley' | 'agent';
+      text: string;
+      idempotencyKey: string;
+    }): Promise<void> {
+      await deps.helpdesk.addComment(
+        input.ticket,
+        { author: input.author, text: input.text, public: false },
+        { idempotencyKey: input.idempotencyKey },
+      );
+    },
+
+    /** The customer's tier and named owner (account manager), for the escalation rules. */
+    async lookupCustomer(input: { waId: string }): Promise<{ tier?: string; ownerAgentId?: string }> {
+      const customer = await findCustomerByWaId(deps.db, input.waId);
+      return {
+        ...(customer?.tier ? { tier: customer.tier } : {}),
+        ...(customer?.owner_agent_id ? { ownerAgentId: customer.owner_agent_id } : {}),
+      };
+    },
+  };
+}
