@@ -122,7 +122,8 @@ describe('conversation workflow timers (time-skipping test server, real activiti
 
     await skipUntil(idleDue, MINUTE);
     const resolved = await viewWhen(handle, (v) => v.status === 'resolved' && v.pendingTimers.length > 0);
-    expect(timerNames(resolved)).toEqual(['resolvedClose']);
+    // Resolution arms the close timer and the satisfaction survey (an hour later).
+    expect(timerNames(resolved)).toEqual(['csatSurvey', 'resolvedClose']);
     const closeDue = dueMs(resolved, 'resolvedClose');
     expect(closeDue - idleDue).toBeGreaterThanOrEqual(resolvedCloseMs);
     expect(closeDue - idleDue).toBeLessThan(resolvedCloseMs + 2 * MINUTE);
@@ -176,7 +177,8 @@ describe('conversation workflow timers (time-skipping test server, real activiti
       (v) => v.status === 'bot' && timerNames(v).includes('botIdleResolve'),
     );
     expect(timerNames(reopened)).toEqual(['botIdleResolve']);
-    expect(reopened.lastTurns.map((t) => t.role)).toEqual(['customer', 'bot', 'customer', 'bot']);
+    // customer, answer, the satisfaction survey (an hour after the resolution), customer, answer.
+    expect(reopened.lastTurns.map((t) => t.role)).toEqual(['customer', 'bot', 'bot', 'customer', 'bot']);
     // The close timer was cancelled on the server, not merely forgotten by the state.
     const events = (await handle.fetchHistory()).events ?? [];
     const summary = (data: Uint8Array | null | undefined) =>
@@ -227,6 +229,7 @@ describe('conversation workflow timers (time-skipping test server, real activiti
     const resolved = await viewWhen(handle, (v) => timerNames(v).includes('resolvedClose'));
     const resolvedAt = await parley.now();
     expect(resolved.pendingTimers).toEqual([
+      { name: 'csatSurvey', summary: 'Send the satisfaction survey', dueAt: expect.any(String) },
       { name: 'resolvedClose', summary: 'Close if quiet for 24 h', dueAt: expect.any(String) },
     ]);
     expect(dueMs(resolved, 'resolvedClose') - resolvedAt).toBeLessThanOrEqual(resolvedCloseMs);
