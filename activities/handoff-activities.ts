@@ -1,3 +1,4 @@
+import { conversationRef } from '../core/conversation-ref.js';
 import { maskPhone } from '../core/privacy.js';
 import type { Db } from '../db/database.js';
 import { countOpenHandoffTickets } from '../db/repositories/handoff-tickets.js';
@@ -18,7 +19,7 @@ export interface HandoffDeps {
   /** Undefined when no Slack token is configured: notifications are skipped (and say so). */
   slack: SlackNotifier | undefined;
   channels: { team?: string; onCall?: string; onCallMention?: string };
-  /** Where people open a conversation: `${conversationUrlBase}/<id>` (operator UI or API). */
+  /** Where people open a conversation: `${conversationUrlBase}/ref/<opaque ref>` (no phone number in links). */
   conversationUrlBase: string;
 }
 
@@ -84,7 +85,7 @@ const NEXT_ACTIONS: Record<string, string> = {
  * Slack retry never creates a second ticket.
  */
 export function createHandoffActivities(deps: HandoffDeps) {
-  const conversationUrl = (id: string) => `${deps.conversationUrlBase}/${encodeURIComponent(id)}`;
+  const conversationUrl = (id: string) => `${deps.conversationUrlBase}/ref/${conversationRef(id)}`;
 
   async function postToChannel(channel: string | undefined, content: SlackContent): Promise<string> {
     if (!deps.slack || !channel) return 'skipped: no Slack channel configured';

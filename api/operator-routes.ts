@@ -1,9 +1,10 @@
-import { csatByResolver } from '../db/repositories/csat-surveys.js';
 import { Hono } from 'hono';
 import { bearerAuth } from 'hono/bearer-auth';
 import { z } from 'zod';
 import type { Db } from '../db/database.js';
 import { findActiveAgent, upsertAgent } from '../db/repositories/agents.js';
+import { findConversationIdByRef } from '../db/repositories/conversations.js';
+import { csatByResolver } from '../db/repositories/csat-surveys.js';
 import {
   agentReplyUpdate,
   assignAgentUpdate,
@@ -88,6 +89,16 @@ export function createOperatorRoutes(deps: {
     if (!Number.isInteger(days) || days < 1 || days > 366)
       throw new ApiError(400, 'invalid_request', 'days must be an integer between 1 and 366');
     return c.json({ days, byResolver: await csatByResolver(db, Date.now() - days * 24 * 60 * 60 * 1000) });
+  });
+
+  /** Links in tickets and Slack carry an opaque reference instead of the id (which holds the number). */
+  app.get('/conversations/ref/:ref', async (c) => {
+    const ref = c.req.param('ref');
+    if (!/^[0-9a-f]{20}$/.test(ref))
+      throw new ApiError(400, 'invalid_request', 'ref must be 20 hex characters');
+    const id = await findConversationIdByRef(db, ref);
+    if (!id) throw new ApiError(404, 'not_found', 'no conversation with this reference');
+    return c.json(await conversations.getState(id));
   });
 
   app.get('/conversations/:id', async (c) => c.json(await conversations.getState(c.req.param('id'))));

@@ -55,7 +55,7 @@ export interface TurnAnswerInput {
 export interface TurnAnswer {
   mode: 'model' | 'knowledge' | 'order_status' | 'clarify' | 'handoff';
   reason: string;
-  /** What to send; undefined when handing off (the workflow sends its own hand-off message). */
+  /** What to send (model-free hand-offs have none: the workflow sends its own hand-off message). */
   reply?: string;
   handOff?: { reason: string; unanswered: boolean };
   citedChunkIds: string[];
@@ -166,7 +166,9 @@ async function modelLoop(
       return {
         mode: 'model',
         reason,
-        ...(handOff ? { handOff: { reason, unanswered: !a.needsHuman } } : { reply: a.reply }),
+        // The reply is kept even when handing off: the escalation policy may still send it.
+        ...(a.reply.trim() ? { reply: a.reply } : {}),
+        ...(handOff ? { handOff: { reason, unanswered: !a.needsHuman } } : {}),
         citedChunkIds: cited,
         confidence: a.confidence,
         intent: a.intent,

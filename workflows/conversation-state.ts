@@ -2,6 +2,7 @@
  * The conversation's state and the pure rules over it. Everything here is plain JSON (carried
  * across continue-as-new as is) and deterministic (time comes in as an argument).
  */
+import type { TicketRef } from '../activities/helpdesk/types.js';
 import { maskPhone } from '../core/privacy.js';
 import type {
   ConversationStatus,
@@ -24,7 +25,7 @@ export interface ConversationState {
   phoneNumberId: string;
   waId: string;
   status: ConversationStatus;
-  customer: { displayName?: string; tier?: string };
+  customer: { displayName?: string; tier?: string; ownerAgentId?: string; lookedUp?: boolean };
   assignedAgent?: { id: string; name?: string };
   language?: string;
   sentiment?: { label: string; score: number };
@@ -58,6 +59,20 @@ export interface ConversationState {
   csat?: CsatState;
   /** The customer asked for no more surveys. */
   csatOptOut?: boolean;
+  /** The escalation that put the conversation in the human queue (or queued its review). */
+  escalation?: EscalationState;
+  /** The helpdesk ticket of the current hand-off. */
+  ticket?: TicketRef;
+}
+
+export interface EscalationState {
+  rule: string;
+  reason: string;
+  handling: 'hand_off_now' | 'next_day_review';
+  atMs: number;
+  routeToAgentId?: string;
+  /** Next-day reviews: when the team is back. */
+  reviewDueAtMs?: number;
 }
 
 export interface CsatState {

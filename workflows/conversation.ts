@@ -8,6 +8,7 @@ import {
   isCancellation,
   log,
   patched,
+  proxyActivities,
   proxyLocalActivities,
   setCurrentDetails,
   setHandler,
@@ -17,6 +18,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { BotTurnRecord } from '../activities/agent-activities.js';
+import type { TeamNotice } from '../activities/handoff-activities.js';
 import type { TransitionRecord } from '../activities/message-log-activities.js';
 import type { CsatSurveyRecord } from '../db/repositories/csat-surveys.js';
 import { transcriptText } from './content.js';
@@ -31,6 +33,7 @@ import {
   toView,
   type ConversationState,
   type CsatState,
+  type EscalationState,
 } from './conversation-state.js';
 import {
   agentReplyUpdate,
@@ -50,11 +53,19 @@ import {
   type TranscriptTurn,
 } from './definitions.js';
 import { composeBotReply } from './bot-reply.js';
-import { customerMessage } from './customer-messages.js';
+import { customerMessage, formatLocalTime } from './customer-messages.js';
 import { understandTurn, type UnderstoodTurn } from './understand-turn.js';
 import { answerTurn, refreshSummary, type TurnAnswer } from './agent-turn.js';
 import { splitForWhatsApp, toWhatsAppText } from './whatsapp-format.js';
 import { asksForNoSurveys, surveyAnswers, surveyButtons, type SurveyAnswer } from './csat.js';
+import { addBusinessTime, isOpen, nextOpening } from './business-hours.js';
+import {
+  escalateAfterAnswer,
+  escalateBeforeAnswer,
+  type EscalationDecision,
+  type EscalationSignals,
+} from './escalation-policy.js';
+import { maskPhone } from '../core/privacy.js';
 import {
   ParleyAssignedAgent,
   ParleyBusinessNumber,
@@ -83,7 +94,12 @@ export interface ConversationOutcome {
 const QUERY_TURNS = 10;
 /** Turns before the current one that the model sees verbatim (older ones are in the summary). */
 const MODEL_HISTORY_TURNS = 8;
-const noCost = (): TurnAnswer['cost'] => ({ rounds: 0, promptTokens: 0, completionTokens: 0, latencyMs: 0 });
+/** The parts of an answer that made no model call, used no tool and cited nothing. */
+const nothingDone = () => ({
+  citedChunkIds: [],
+  toolCalls: [],
+  cost: { rounds: 0, promptTokens: 0, completionTokens: 0, latencyMs: 0 },
+});
 
 // The steps of a turn run as local activities: same timeouts, retries and idempotency, but a turn
 // costs one or two workflow tasks instead of a server round trip per step (the history store is
@@ -103,6 +119,12 @@ const store = proxyLocalActivities<Activities>({
   retry: { initialInterval: '500ms', maximumInterval: '30s' },
 });
 const local = proxyLocalActivities<Activities>({ startToCloseTimeout: '5s' });
+// Helpdesks and Slack rate-limit and go down: regular activities (visible in the Web UI), retried
+// with backoff for a while; a hand-off that still fails is recorded and the status says it all.
+const handoffSteps = proxyActivities<Activities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 8 },
+});
 
 /**
  * One long-running workflow per WhatsApp customer chat (id `whatsapp:<phone_number_id>:<wa_id>`).
@@ -118,6 +140,7 @@ export async function conversationWorkflow(input: ConversationInput): Promise<Co
   const state: ConversationState = input.carried ?? initialState(input.phoneNumberId, input.waId);
   // Runs recorded before surveys existed replay without them (one decision per run).
   const surveysEnabled = patched('csat-survey');
+  const handoffsEnabled = patched('escalation-handoff');
 
   // Transient, per-run work queues (empty at every continue-as-new by construction).
   const statuses: DeliveryStatus[] = [];
@@ -129,6 +152,7 @@ export async function conversationWorkflow(input: ConversationInput): Promise<Co
   let lastUpsertedAttributes = '';
   let lastUnderstandingAttributes = '';
   let closedBy: ConversationOutcome | undefined;
+  let reviewOnClose: number | undefined;
 
   // ---- timers ---------------------------------------------------------------------------------
   const timerScopes = new Map<string, CancellationScope>();
@@ -195,9 +219,17 @@ export async function conversationWorkflow(input: ConversationInput): Promise<Co
       cancelTimer('csatSurvey');
     }
     if (to === 'resolved' && surveysEnabled) planSurvey(from, by);
+    if (to !== 'awaiting_human') {
+      cancelTimer('pickupSla');
+      cancelTimer('pickupOnCall');
+    }
+    if (to !== 'human') cancelTimer('agentReplySla');
+    if (to === 'bot' || to === 'resolved' || to === 'closed') state.ticket = undefined;
     if (to === 'awaiting_human') state.escalated = true;
     if (to === 'bot' || to === 'resolved' || to === 'closed') state.assignedAgent = undefined;
     if (to === 'closed') {
+      // A review the team has not seen yet is still owed: it is filed at the close instead.
+      reviewOnClose = state.timers.nextDayReview?.dueAtMs;
       for (const name of Object.keys(state.timers)) cancelTimer(name);
       closedBy = { closedBy: by, reason };
     }
@@ -338,6 +370,7 @@ export async function conversationWorkflow(input: ConversationInput): Promise<Co
           agentId: reply.input.agentId,
         },
       );
+      if (reply.result.delivered) cancelTimer('agentReplySla');
     }
     agentReplies.splice(0, agentReplies.length, ...agentReplies.filter((r) => !r.result));
     for (const name of firedTimers.splice(0)) await handleTimer(name);
@@ -346,6 +379,8 @@ export async function conversationWorkflow(input: ConversationInput): Promise<Co
     await project();
 
     if (state.status === 'closed') {
+      if (reviewOnClose !== undefined) await fileReview(reviewOnClose);
+      reviewOnClose = undefined;
       for (const reply of agentReplies)
         reply.result ??= { delivered: false, reason: 'the conversation was closed' };
       await condition(allHandlersFinished);
@@ -434,6 +469,9 @@ export async function conversationWorkflow(input: ConversationInput): Promise<Co
     // Turns recorded before the understanding step existed replay without it.
     const understood = patched('understand-turn') ? await understandTurn(batch, state.language) : undefined;
     if (understood) applyUnderstanding(customerTurn, understood);
+    if (handoffsEnabled && (state.status === 'awaiting_human' || state.status === 'human')) {
+      await keepTicketInStep(customerTurn.text, last.id);
+    }
     // A person owns the conversation (or took it over while this turn ran): they answer, not Parley.
     if (!botAnswers || state.status !== 'bot') return;
 
@@ -452,6 +490,25 @@ export async function conversationWorkflow(input: ConversationInput): Promise<Co
     keepBotIdleTimer();
   }
 
+  /** While a person owns the conversation: the customer's words on the ticket, the reply SLA running. */
+  async function keepTicketInStep(text: string, messageId: string): Promise<void> {
+    if (state.status === 'human' && !state.timers.agentReplySla) {
+      const { agentReplySlaMs } = settings();
+      armTimer(
+        'agentReplySla',
+        agentReplySlaMs,
+        `Remind the agent to answer within ${humanDuration(agentReplySlaMs)}`,
+      );
+    }
+    const ticket = state.ticket;
+    if (!ticket) return;
+    await bestEffort('comment on the ticket', () =>
+      handoffSteps.addTicketComment.executeWithOptions({ summary: 'Add the message to the ticket' }, [
+        { ticket, author: 'customer', text, idempotencyKey: `comment:${messageId}` },
+      ]),
+    );
+  }
+
   function keepBotIdleTimer(): void {
     extendTimer(
       'botIdleResolve',
@@ -461,35 +518,30 @@ export async function conversationWorkflow(input: ConversationInput): Promise<Co
   }
 
   /**
-   * Parley's answer to a turn: a polite word about unusable media, an immediate hand-off when the
-   * customer asks for a person, otherwise the agent loop (or the model-free answer). Sent in parts
-   * that fit WhatsApp, recorded with its mode, citations and cost.
+   * Parley's answer to a turn: a polite word about unusable media, a hand-off when an escalation rule
+   * says a person must take over now, otherwise the agent loop (or the model-free answer) — with a
+   * next-day review queued when the rules say so outside escalation hours. Sent in parts that fit
+   * WhatsApp, recorded with its mode, citations and cost.
    */
   async function answerCustomer(understood: UnderstoodTurn, replyKey: string): Promise<void> {
     const language = state.language;
     const name = state.customer.displayName;
     const analysis = understood.analysis;
+    const within = handoffsEnabled ? isOpen(settings().businessHours, Date.now()) : true;
+    let decision: EscalationDecision | undefined;
+    if (handoffsEnabled && !understood.mediaProblem) {
+      await knowCustomer();
+      decision = escalateBeforeAnswer(escalationSignals(analysis, within), settings().escalation);
+    }
+    const askedForPerson = handoffsEnabled ? decision?.handling === 'hand_off_now' : analysis?.wantsHuman;
     let answer: TurnAnswer;
     let mode: BotTurnRecord['mode'];
     if (understood.mediaProblem) {
-      answer = {
-        mode: 'handoff',
-        reason: `media: ${understood.mediaProblem}`,
-        citedChunkIds: [],
-        toolCalls: [],
-        cost: noCost(),
-      };
+      answer = { mode: 'handoff', reason: `media: ${understood.mediaProblem}`, ...nothingDone() };
       mode = 'media';
-    } else if (analysis?.wantsHuman) {
-      const reason = 'the customer asked for a person';
-      answer = {
-        mode: 'handoff',
-        reason,
-        handOff: { reason, unanswered: false },
-        citedChunkIds: [],
-        toolCalls: [],
-        cost: noCost(),
-      };
+    } else if (askedForPerson) {
+      const reason = decision ? `${decision.rule}: ${decision.reason}` : 'the customer asked for a person';
+      answer = { mode: 'handoff', reason, handOff: { reason, unanswered: false }, ...nothingDone() };
       mode = 'handoff';
     } else {
       answer = await answerTurn({
@@ -513,14 +565,22 @@ export async function conversationWorkflow(input: ConversationInput): Promise<Co
         confidenceThreshold: settings().confidenceThreshold,
       });
       mode = answer.mode;
+      if (handoffsEnabled) decision ??= escalationAfter(answer, analysis, within);
     }
     // A person took the conversation while the model was thinking: they answer, not Parley.
     if (state.status !== 'bot') return;
 
+    const handOffNow = handoffsEnabled ? decision?.handling === 'hand_off_now' : answer.handOff !== undefined;
+    const review = handoffsEnabled && decision?.handling === 'next_day_review' ? decision : undefined;
+    // Out of hours Parley still answers when it can; an answer it does not trust waits for the team.
+    const unanswered = !answer.reply || (review?.rule === 'low_confidence' && answer.mode !== 'model');
     let text: string;
     if (understood.mediaProblem) text = customerMessage(understood.mediaProblem, language, { name });
-    else if (answer.handOff)
-      text = customerMessage(answer.handOff.unanswered ? 'handoff_unanswered' : 'handoff', language);
+    else if (handOffNow && !handoffsEnabled)
+      text = customerMessage(answer.handOff?.unanswered ? 'handoff_unanswered' : 'handoff', language);
+    else if (handOffNow)
+      text = handoffText(answer.handOff ? answer.handOff.unanswered : decision?.rule === 'low_confidence');
+    else if (review && (unanswered || review.rule === 'low_confidence')) text = handoffText(true);
     else text = toWhatsAppText(answer.reply ?? '');
     if (!state.aiDisclosed) text = `${customerMessage('ai_disclosure', language, { name })}\n\n${text}`;
     const parts = splitForWhatsApp(text);
@@ -531,16 +591,19 @@ export async function conversationWorkflow(input: ConversationInput): Promise<Co
     }
     if (delivered) state.aiDisclosed = true;
 
+    const escalated = decision
+      ? `; escalation ${decision.rule} (${decision.handling}): ${decision.reason}`
+      : '';
     await store.recordBotTurn.executeWithOptions({ summary: `Record answer (${mode})` }, [
       {
         turnKey: replyKey,
         conversationId,
         mode,
-        reason: answer.reason,
+        reason: `${answer.reason}${escalated}`,
         ...(language ? { language } : {}),
         ...((answer.intent ?? analysis?.intent) ? { intent: answer.intent ?? analysis?.intent } : {}),
         ...(answer.confidence !== undefined ? { confidence: answer.confidence } : {}),
-        needsHuman: answer.handOff !== undefined,
+        needsHuman: handOffNow,
         citedChunkIds: answer.citedChunkIds,
         toolCalls: answer.toolCalls,
         ...(answer.cost.model ? { model: answer.cost.model } : {}),
@@ -552,10 +615,12 @@ export async function conversationWorkflow(input: ConversationInput): Promise<Co
       },
     ]);
 
-    if (answer.handOff) {
-      transition('awaiting_human', 'parley', answer.handOff.reason);
+    if (handOffNow) {
+      if (handoffsEnabled && decision) await handOff(decision);
+      else transition('awaiting_human', 'parley', answer.handOff?.reason ?? answer.reason);
       return;
     }
+    if (review) scheduleReview(review);
     keepBotIdleTimer();
     state.turnsSinceSummary = (state.turnsSinceSummary ?? 0) + 1;
     if (answer.cost.rounds > 0 && state.turnsSinceSummary >= settings().summaryEveryTurns) {
@@ -568,6 +633,217 @@ export async function conversationWorkflow(input: ConversationInput): Promise<Co
         state.turnsSinceSummary = 0;
       }
     }
+  }
+
+  // ---- escalation and hand-off ----------------------------------------------------------------
+  /** The customer's tier and named owner, looked up once per conversation run. */
+  async function knowCustomer(): Promise<void> {
+    if (state.customer.lookedUp) return;
+    const found = await store.lookupCustomer.executeWithOptions(
+      { summary: 'Look up the customer (tier, owner)' },
+      [{ waId: state.waId }],
+    );
+    state.customer.tier ??= found.tier;
+    if (found.ownerAgentId) state.customer.ownerAgentId = found.ownerAgentId;
+    state.customer.lookedUp = true;
+  }
+
+  function escalationSignals(analysis: UnderstoodTurn['analysis'], within: boolean): EscalationSignals {
+    return {
+      ...(analysis?.wantsHuman ? { wantsHuman: true } : {}),
+      ...(analysis?.regulatedTopic ? { regulatedTopic: analysis.regulatedTopic } : {}),
+      ...(analysis?.crisis ? { crisis: true } : {}),
+      sentimentTrend: state.sentimentTrend ?? [],
+      intents: analysis?.intent ? [analysis.intent] : [],
+      ...(state.customer.tier ? { customerTier: state.customer.tier } : {}),
+      ...(state.customer.ownerAgentId ? { ownerAgentId: state.customer.ownerAgentId } : {}),
+      recentCustomerTexts: state.turns
+        .filter((t) => t.role === 'customer')
+        .slice(-settings().escalation.loopWindow)
+        .map((t) => t.text),
+      withinEscalationHours: within,
+    };
+  }
+
+  /** The rules on the answer: the model's confidence and request for a person; no answer at all. */
+  function escalationAfter(
+    answer: TurnAnswer,
+    analysis: UnderstoodTurn['analysis'],
+    within: boolean,
+  ): EscalationDecision | undefined {
+    if (answer.mode === 'model') {
+      return escalateAfterAnswer(
+        {
+          ...escalationSignals(analysis, within),
+          model: {
+            confidence: answer.confidence ?? 0,
+            needsHuman: answer.handOff !== undefined && !answer.handOff.unanswered,
+            reason: answer.handOff?.reason ?? null,
+          },
+        },
+        settings().escalation,
+      );
+    }
+    if (answer.mode !== 'handoff') return undefined;
+    // Model-free and nothing to say: as unsure as an answer can be.
+    return {
+      rule: 'low_confidence',
+      reason: answer.reason,
+      handling: within ? 'hand_off_now' : 'next_day_review',
+      alsoFired: [],
+    };
+  }
+
+  /** "A colleague will take over" with an honest wait: the SLA in hours, the next opening outside. */
+  function handoffText(unanswered: boolean): string {
+    const language = state.language;
+    const hours = settings().businessHours;
+    const now = Date.now();
+    const wait = isOpen(hours, now)
+      ? customerMessage('handoff_wait_soon', language, {
+          minutes: String(Math.round(settings().pickupSlaMs / 60_000)),
+        })
+      : customerMessage('handoff_wait_opening', language, {
+          when: formatLocalTime(nextOpening(hours, now), language, hours.timezone),
+        });
+    return `${customerMessage(unanswered ? 'handoff_unanswered' : 'handoff', language)} ${wait}`;
+  }
+
+  /**
+   * The whole hand-off in one go: the queue status, the package (transcript, model-written summary,
+   * history, rule, next action) in the helpdesk, the team notified, the pickup SLA timers armed.
+   */
+  async function handOff(decision: EscalationDecision): Promise<void> {
+    transition('awaiting_human', 'parley', `${decision.rule}: ${decision.reason}`);
+    const now = Date.now();
+    state.escalation = {
+      rule: decision.rule,
+      reason: decision.reason,
+      handling: decision.handling,
+      atMs: now,
+      ...(decision.routeToAgentId ? { routeToAgentId: decision.routeToAgentId } : {}),
+    };
+    const summary = await refreshSummary(state.summary, recentTurns());
+    if (summary !== undefined) state.summary = summary;
+    const hours = settings().businessHours;
+    const { pickupSlaMs, onCallAfterMs } = settings();
+    armTimer(
+      'pickupSla',
+      addBusinessTime(hours, now, pickupSlaMs) - Date.now(),
+      `Remind the team if nobody picks up within ${humanDuration(pickupSlaMs)} of opening hours`,
+    );
+    armTimer(
+      'pickupOnCall',
+      addBusinessTime(hours, now, onCallAfterMs) - Date.now(),
+      `Page on-call if still unassigned after ${humanDuration(onCallAfterMs)} of opening hours`,
+    );
+    await deliverToTeam(decision, `handoff:${info.firstExecutionRunId}:${state.transitionSeq}`);
+    if (decision.rule === 'crisis') await notifyTeam('on_call');
+  }
+
+  /** Outside escalation hours: the case waits for the team's next opening as a review task. */
+  function scheduleReview(decision: EscalationDecision): void {
+    if (state.timers.nextDayReview) return; // one review per opening covers the whole case
+    const now = Date.now();
+    const dueAtMs = nextOpening(settings().businessHours, now);
+    state.escalation = {
+      rule: decision.rule,
+      reason: decision.reason,
+      handling: decision.handling,
+      atMs: now,
+      reviewDueAtMs: dueAtMs,
+    };
+    armTimer('nextDayReview', dueAtMs - now, `Create the next-day review task (${decision.rule})`);
+  }
+
+  /** The review task for the case queued out of hours, due when the team is back. */
+  async function fileReview(dueAtMs: number): Promise<void> {
+    if (!state.escalation) return;
+    const review = { ...state.escalation, handling: 'next_day_review' as const };
+    await deliverToTeam(review, `review:${info.firstExecutionRunId}:${dueAtMs}`, dueAtMs);
+  }
+
+  /** The ticket (hand-off or review) and the team's notification; a failure leaves the status as is. */
+  async function deliverToTeam(decision: Omit<EscalationState, 'atMs'>, key: string, dueAtMs?: number) {
+    try {
+      const { ticket, pkg } = await handoffSteps.createHandoffTicket.executeWithOptions(
+        {
+          summary:
+            decision.handling === 'hand_off_now'
+              ? `Hand-off ticket (${decision.rule})`
+              : `Review task (${decision.rule})`,
+        },
+        [
+          {
+            conversationId,
+            waId: state.waId,
+            ...(state.customer.displayName ? { displayName: state.customer.displayName } : {}),
+            ...(state.customer.tier ? { tier: state.customer.tier } : {}),
+            ...(state.language ? { language: state.language } : {}),
+            rule: decision.rule,
+            reason: decision.reason,
+            handling: decision.handling,
+            ...(decision.routeToAgentId ? { routeToAgentId: decision.routeToAgentId } : {}),
+            summary: state.summary,
+            transcript: state.turns.map((t) => ({ role: t.role, text: t.text, atMs: t.atMs })),
+            ...(state.intent ? { intent: state.intent } : {}),
+            ...(state.sentiment ? { sentiment: state.sentiment.label } : {}),
+            idempotencyKey: key,
+            ...(dueAtMs !== undefined ? { dueAtMs } : {}),
+          },
+        ],
+      );
+      if (decision.handling === 'hand_off_now') state.ticket = ticket;
+      await bestEffort('notify the team', () =>
+        handoffSteps.notifyTeam.executeWithOptions({ summary: 'Notify the team' }, [
+          { kind: 'handoff', pkg, ticket },
+        ]),
+      );
+    } catch (err) {
+      recordSendFailure(state, { atMs: Date.now(), what: 'hand-off ticket', ...describeFailure(err) });
+    }
+  }
+
+  /** SLA reminders and on-call pages for the current hand-off (nothing without a ticket). */
+  async function notifyTeam(kind: 'pickup_reminder' | 'on_call' | 'agent_reply'): Promise<void> {
+    const ticket = state.ticket;
+    const escalation = state.escalation;
+    if (!ticket || !escalation) return;
+    const who = {
+      ticket,
+      conversationId,
+      maskedPhone: maskPhone(state.waId),
+      ...(state.customer.tier ? { tier: state.customer.tier } : {}),
+    };
+    const notice: TeamNotice =
+      kind === 'on_call'
+        ? { kind: 'on_call', ...who, rule: escalation.rule, reason: escalation.reason }
+        : {
+            kind: 'pickup_reminder',
+            ...who,
+            rule: kind === 'agent_reply' ? 'agent reply overdue' : escalation.rule,
+            waitingSinceMs: escalation.atMs,
+            slaMinutes: Math.round(
+              (kind === 'agent_reply' ? settings().agentReplySlaMs : settings().pickupSlaMs) / 60_000,
+            ),
+          };
+    await bestEffort(`notify the team (${kind})`, () =>
+      handoffSteps.notifyTeam.executeWithOptions(
+        {
+          summary:
+            kind === 'on_call'
+              ? 'Page on-call'
+              : kind === 'agent_reply'
+                ? 'Remind the agent'
+                : 'Remind the team',
+        },
+        [notice],
+      ),
+    );
+  }
+
+  function recentTurns() {
+    return state.turns.slice(-MODEL_HISTORY_TURNS * 2).map((t) => ({ role: t.role, text: t.text }));
   }
 
   /** Keeps what the understanding step found: on the turn, in the state, in the search attributes. */
@@ -623,6 +899,10 @@ export async function conversationWorkflow(input: ConversationInput): Promise<Co
     else if (name === 'resolvedClose' && state.status === 'resolved')
       transition('closed', 'parley', 'inactive after resolution');
     else if (name === 'csatSurvey' && state.status === 'resolved') await sendSurvey();
+    else if (name === 'pickupSla' && state.status === 'awaiting_human') await notifyTeam('pickup_reminder');
+    else if (name === 'pickupOnCall' && state.status === 'awaiting_human') await notifyTeam('on_call');
+    else if (name === 'agentReplySla' && state.status === 'human') await notifyTeam('agent_reply');
+    else if (name === 'nextDayReview') await fileReview(state.escalation?.reviewDueAtMs ?? Date.now());
   }
 
   // ---- satisfaction survey --------------------------------------------------------------------

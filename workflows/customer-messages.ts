@@ -234,3 +234,26 @@ export function customerMessage(
     .replace('{minutes}', vars.minutes ?? '')
     .replace('{when}', vars.when ?? '');
 }
+
+const LOCALES: Record<string, string> = {
+  en: 'en-GB',
+  fr: 'fr-FR',
+  nl: 'nl-NL',
+  de: 'de-DE',
+  es: 'es-ES',
+  it: 'it-IT',
+  pt: 'pt-PT',
+};
+
+/** "Monday 28 December at 09:00 CET", in the customer's language and the business's time zone. */
+export function formatLocalTime(atMs: number, language: string | undefined, timezone: string): string {
+  return new Intl.DateTimeFormat(LOCALES[language ?? 'en'] ?? 'en-GB', {
+    weekday: 'long',
+    day: 'numeric',
+    month: 'long',
+    hour: '2-digit',
+    minute: '2-digit',
+    timeZone: timezone,
+    timeZoneName: 'short',
+  }).format(atMs);
+}

@@ -118,3 +118,13 @@ export async function listTransitions(db: Db, conversationId: string) {
     .orderBy('id')
     .execute();
 }
+
+/** The conversation an opaque reference (core/conversation-ref.ts) points to. */
+export async function findConversationIdByRef(db: Db, ref: string): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('conversations')
+    .select('id')
+    .where(sql<string>`left(encode(sha256(convert_to(id, 'UTF8')), 'hex'), ${ref.length})`, '=', ref)
+    .executeTakeFirst();
+  return row?.id;
+}

@@ -16,7 +16,6 @@ import { createActivityDeps } from '../../worker/dependencies.js';
 import { seedDemoData } from '../../devstack/demo-data.js';
 import { startWhatsAppSandbox, type WhatsAppSandbox } from '../../devstack/whatsapp-sandbox.js';
 import { parseWebhook } from '../../api/whatsapp/normalize.js';
-import { WEEKDAYS, type BusinessHours } from '../../workflows/business-hours.js';
 import { DEFAULT_ESCALATION_POLICY } from '../../workflows/escalation-policy.js';
 import { conversationWorkflow } from '../../workflows/conversation.js';
 import {
@@ -26,8 +25,9 @@ import {
   type InboundMessage,
 } from '../../workflows/definitions.js';
 import { allSearchAttributeKeys } from '../../workflows/search-attributes.js';
+import { startFakeSlack } from '../servers/fake-slack.js';
 import { createTestDatabase } from './database.js';
-import { TEST_ACCESS_TOKEN, workflowBundle } from './parley.js';
+import { ALWAYS_OPEN, TEST_ACCESS_TOKEN, workflowBundle } from './parley.js';
 
 /** Conversation settings for time-skipping tests; each test overrides what it is about. */
 export const TEST_CONVERSATION_SETTINGS: ConversationSettings = {
@@ -42,18 +42,15 @@ export const TEST_CONVERSATION_SETTINGS: ConversationSettings = {
   summaryEveryTurns: 6,
   csatDelayMs: 60 * 60_000,
   // Always open unless a test is about business hours.
-  businessHours: {
-    timezone: 'UTC',
-    weekly: Object.fromEntries(
-      WEEKDAYS.map((d) => [d, [{ open: '00:00', close: '24:00' }]]),
-    ) as unknown as BusinessHours['weekly'],
-    holidays: [],
-  },
+  businessHours: ALWAYS_OPEN,
+
   pickupSlaMs: 15 * 60_000,
   onCallAfterMs: 45 * 60_000,
   agentReplySlaMs: 10 * 60_000,
   escalation: DEFAULT_ESCALATION_POLICY,
 };
+
+const TEST_SLACK_TOKEN = 'xoxb-time-skipping';
 
 /** What the worker's config needs besides the conversation settings (model-free, embedded index). */
 const TEST_ENV = {
@@ -90,6 +87,20 @@ export async function startTimeSkippingParley() {
   const { db } = await createTestDatabase();
   await seedDemoData(db);
   const sandbox: WhatsAppSandbox = await startWhatsAppSandbox({ accessToken: TEST_ACCESS_TOKEN });
+  const slack = await startFakeSlack({
+    token: TEST_SLACK_TOKEN,
+    channels: [
+      { id: 'C0SUPPORT', name: 'support' },
+      { id: 'C0ONCALL', name: 'on-call' },
+    ],
+  });
+  const workerEnv = {
+    ...TEST_ENV,
+    SLACK_BOT_TOKEN: TEST_SLACK_TOKEN,
+    SLACK_API_URL: slack.apiUrl,
+    SLACK_CHANNEL: 'C0SUPPORT',
+    SLACK_ON_CALL_CHANNEL: 'C0ONCALL',
+  };
   const graph = createGraphClient({
     graphUrl: sandbox.url,
     apiVersion: 'v23.0',
@@ -105,6 +116,8 @@ export async function startTimeSkippingParley() {
     client: env.client,
     db: db as Db,
     sandbox,
+    /** Slack as the team sees it: `#support` is `C0SUPPORT`, `#on-call` is `C0ONCALL`. */
+    slack,
 
     /** Starts a worker with these settings on a fresh task queue; it runs until `close()`. */
     async startWorker(overrides: Partial<ConversationSettings> = {}): Promise<{ taskQueue: string }> {
@@ -117,7 +130,7 @@ export async function startTimeSkippingParley() {
         workflowBundle: await workflowBundle(),
         activities: createActivities(
           createActivityDeps(
-            { ...loadConfig(TEST_ENV), conversation: conversationSettings },
+            { ...loadConfig(workerEnv), conversation: conversationSettings },
             { db, graph, model: undefined, ocr, logger: silentLogger },
           ),
         ),
@@ -162,6 +175,7 @@ export async function startTimeSkippingParley() {
       await ocr.close().catch(() => {});
       await env.teardown();
       await sandbox.close();
+      await slack.close();
       await db.destroy();
     },
   };
