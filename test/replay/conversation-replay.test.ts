@@ -50,6 +50,7 @@ describe('recorded conversation histories', () => {
         'continue-as-new',
         'agent-tools',
         'bot-replies-v2',
+        'bot-replies-v3',
       ]),
     );
     for (const r of recorded) {
@@ -71,6 +72,10 @@ describe('recorded conversation histories', () => {
     const agent = JSON.stringify(byName('agent-tools').json);
     expect(agent).toContain('"name":"agentStep"');
     expect(agent).toContain('"name":"callTool"');
+    // The hand-off: the package filed in the helpdesk and the team notified, each its own activity.
+    const handoffJson = JSON.stringify(byName('human-handoff').json);
+    expect(handoffJson).toContain('"name":"createHandoffTicket"');
+    expect(handoffJson).toContain('"name":"notifyTeam"');
   });
 });
 
