@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Db } from '../db/database.js';
 import { createAgentStep } from './agent/agent-step.js';
-import { answerWithoutModel, type ModelFreeThresholds } from './agent/model-free.js';
+import { answerWithoutModel, type ModelFreeInput, type ModelFreeThresholds } from './agent/model-free.js';
 import type { BrandSettings } from './agent/prompt.js';
 import { summarise, type SummariseInput } from './agent/summary.js';
 import type {
@@ -114,15 +114,7 @@ export function createAgentActivities(deps: AgentDeps) {
 
     callTool,
 
-    async modelFreeAnswer(input: {
-      caller: ToolCaller;
-      language?: string;
-      text: string;
-      intent?: string;
-      orderNumbers: string[];
-      passages: Passage[];
-      why: string;
-    }): Promise<ModelFreeAnswer> {
+    async modelFreeAnswer(input: ModelFreeInput): Promise<ModelFreeAnswer> {
       return answerWithoutModel(input, { tools: deps.tools, thresholds: deps.thresholds });
     },
 

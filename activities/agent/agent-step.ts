@@ -7,7 +7,7 @@ import type OpenAI from 'openai';
 import { z } from 'zod';
 import {
   classifyModelError,
-  outputInvalid,
+  parseStructuredAnswer,
   toResponseSchema,
   type ModelClient,
 } from '../understanding/model-client.js';
@@ -66,31 +66,18 @@ export function createAgentStep(deps: AgentStepDeps) {
       completionTokens: completion.usage?.completion_tokens ?? 0,
       latencyMs: Math.round(performance.now() - started),
     };
-    const invalid = (reason: Parameters<typeof outputInvalid>[0]['reason'], message: string) =>
-      outputInvalid({ operation, model, reason, message });
-
-    const choice = completion.choices[0];
-    const message = choice?.message;
+    const message = completion.choices[0]?.message;
     const calls: ToolCallRequest[] = (message?.tool_calls ?? []).flatMap((c) =>
       c.type === 'function' ? [{ id: c.id, name: c.function.name, arguments: c.function.arguments }] : [],
     );
     if (calls.length > 0 && input.allowTools) {
       return { kind: 'tool_calls', calls: calls.slice(0, MAX_CALLS_PER_ROUND), ...cost };
     }
-    if (message?.refusal) throw invalid('refusal', 'the model refused to answer');
-    if (choice?.finish_reason === 'length') throw invalid('truncated', 'the answer was cut off (length)');
-    if (choice?.finish_reason === 'content_filter')
-      throw invalid('content_filter', 'the answer was filtered');
-    const content = message?.content;
-    if (typeof content !== 'string' || !content.trim()) throw invalid('empty', 'the answer had no content');
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(content);
-    } catch {
-      throw invalid('not_json', `the answer is not JSON (${content.length} characters)`);
-    }
-    const answer = agentAnswerSchema.safeParse(parsed);
-    if (!answer.success) throw invalid('schema_mismatch', 'the answer does not match agent_answer');
-    return { kind: 'answer', answer: answer.data, ...cost };
+    const answer = parseStructuredAnswer(completion, agentAnswerSchema, {
+      operation,
+      model,
+      schemaName: 'agent_answer',
+    });
+    return { kind: 'answer', answer, ...cost };
   };
 }

@@ -153,35 +153,12 @@ export function createModelClient(opts: ModelClientOptions): ModelClient {
       throw classifyModelError(err, { operation, model }, redact);
     }
     const latencyMs = Math.round(performance.now() - started);
-    const invalid = (reason: OutputInvalidReason, message: string, issues?: string[]) =>
-      outputInvalid({
-        operation,
-        model,
-        reason,
-        message,
-        ...(requestId ? { requestId } : {}),
-        ...(issues ? { issues } : {}),
-      });
-
-    const choice = completion.choices[0];
-    const message = choice?.message;
-    if (message?.refusal) throw invalid('refusal', 'the model refused to answer');
-    if (choice?.finish_reason === 'length') throw invalid('truncated', 'the answer was cut off (length)');
-    if (choice?.finish_reason === 'content_filter')
-      throw invalid('content_filter', 'the answer was filtered');
-    const content = message?.content;
-    if (typeof content !== 'string' || !content.trim()) throw invalid('empty', 'the answer had no content');
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(content);
-    } catch {
-      throw invalid('not_json', `the answer is not JSON (${content.length} characters)`);
-    }
-    const result = args.schema.safeParse(parsed);
-    if (!result.success) {
-      const issues = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-      throw invalid('schema_mismatch', `the answer does not match ${args.schemaName}`, issues.slice(0, 10));
-    }
+    const value = parseStructuredAnswer(completion, args.schema, {
+      operation,
+      model,
+      schemaName: args.schemaName,
+      ...(requestId ? { requestId } : {}),
+    });
     const usage = completion.usage
       ? {
           promptTokens: completion.usage.prompt_tokens,
@@ -189,7 +166,7 @@ export function createModelClient(opts: ModelClientOptions): ModelClient {
           totalTokens: completion.usage.total_tokens,
         }
       : undefined;
-    return { value: result.data, usage, latencyMs, model, ...(requestId ? { requestId } : {}) };
+    return { value, usage, latencyMs, model, ...(requestId ? { requestId } : {}) };
   }
 
   async function transcribe(
@@ -287,6 +264,45 @@ export function createModelClient(opts: ModelClientOptions): ModelClient {
 // ---------------------------------------------------------------------------------------------
 // Errors
 
+/**
+ * The JSON answer of a completion, validated by `schema`. A refusal, a cut-off or filtered answer,
+ * no content, content that is not JSON or does not match: a non-retryable ModelOutputInvalid.
+ */
+export function parseStructuredAnswer<T>(
+  completion: OpenAI.Chat.ChatCompletion,
+  schema: z.ZodType<T>,
+  ctx: { operation: string; model: string; schemaName: string; requestId?: string },
+): T {
+  const invalid = (reason: OutputInvalidReason, message: string, issues?: string[]) =>
+    outputInvalid({
+      operation: ctx.operation,
+      model: ctx.model,
+      reason,
+      message,
+      ...(ctx.requestId ? { requestId: ctx.requestId } : {}),
+      ...(issues ? { issues } : {}),
+    });
+  const choice = completion.choices[0];
+  const message = choice?.message;
+  if (message?.refusal) throw invalid('refusal', 'the model refused to answer');
+  if (choice?.finish_reason === 'length') throw invalid('truncated', 'the answer was cut off (length)');
+  if (choice?.finish_reason === 'content_filter') throw invalid('content_filter', 'the answer was filtered');
+  const content = message?.content;
+  if (typeof content !== 'string' || !content.trim()) throw invalid('empty', 'the answer had no content');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(content);
+  } catch {
+    throw invalid('not_json', `the answer is not JSON (${content.length} characters)`);
+  }
+  const result = schema.safeParse(parsed);
+  if (!result.success) {
+    const issues = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw invalid('schema_mismatch', `the answer does not match ${ctx.schemaName}`, issues.slice(0, 10));
+  }
+  return result.data;
+}
+
 /** Is `err` one of this client's failures (optionally of the given type)? */
 export function isModelFailure(err: unknown, type?: ModelErrorType): err is ApplicationFailure {
   if (!(err instanceof ApplicationFailure)) return false;
@@ -343,7 +359,7 @@ export function classifyModelError(
   return err;
 }
 
-export function outputInvalid(
+function outputInvalid(
   details: ModelErrorDetails & { reason: OutputInvalidReason },
 ): ApplicationFailure {
   return ApplicationFailure.create({

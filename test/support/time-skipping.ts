@@ -2,7 +2,7 @@ import { createOcr } from '../../activities/understanding/ocr.js';
 import { randomUUID } from 'node:crypto';
 // Internal path, but exported by the SDK precisely "for use in tests to register search attributes".
 import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes.js';
-import { Client, type WorkflowResultType } from '@temporalio/client';
+import { Client, type WorkflowHandle, type WorkflowResultType } from '@temporalio/client';
 import type { Workflow } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
@@ -19,15 +19,18 @@ import { parseWebhook } from '../../api/whatsapp/normalize.js';
 import { DEFAULT_ESCALATION_POLICY } from '../../workflows/escalation-policy.js';
 import { conversationWorkflow } from '../../workflows/conversation.js';
 import {
+  closeUpdate,
+  conversationStateQuery,
   conversationWorkflowId,
   inboundMessageSignal,
+  type ConversationView,
   type ConversationSettings,
   type InboundMessage,
 } from '../../workflows/definitions.js';
 import { allSearchAttributeKeys } from '../../workflows/search-attributes.js';
 import { startFakeSlack } from '../servers/fake-slack.js';
 import { createTestDatabase } from './database.js';
-import { ALWAYS_OPEN, TEST_ACCESS_TOKEN, workflowBundle } from './parley.js';
+import { ALWAYS_OPEN, eventually, TEST_ACCESS_TOKEN, workflowBundle } from './parley.js';
 
 /** Conversation settings for time-skipping tests; each test overrides what it is about. */
 export const TEST_CONVERSATION_SETTINGS: ConversationSettings = {
@@ -162,6 +165,23 @@ export async function startTimeSkippingParley() {
       });
     },
 
+    /**
+     * Ends still-running conversations through their own close update (afterEach): the clock is
+     * shared, and terminating one mid-task would break the test server's time skipping.
+     */
+    async closeConversations(handles: WorkflowHandle<typeof conversationWorkflow>[]): Promise<void> {
+      for (const handle of handles.splice(0)) {
+        if ((await handle.describe()).status.name !== 'RUNNING') continue;
+        await handle.executeUpdate(closeUpdate, { args: [{ by: 'test', reason: 'test finished' }] });
+        await fixedClock.workflow.result(handle.workflowId);
+      }
+    },
+
+    /** Skips the clock to `atMs` (no-op when already past it). */
+    async skipTo(atMs: number): Promise<void> {
+      await env.sleep(Math.max(0, atMs - (await env.currentTimeMs())));
+    },
+
     /** The time-skipping server's clock: what `Date.now()` is inside workflows right now. */
     now(): Promise<number> {
       return env.currentTimeMs();
@@ -198,4 +218,22 @@ async function registerSearchAttributes(env: TestWorkflowEnvironment): Promise<v
     namespace: env.namespace ?? 'default',
     searchAttributes,
   });
+}
+
+/** Polls the state query until `check` accepts it (the workflow reacts to a skip asynchronously). */
+export function viewWhen(
+  handle: WorkflowHandle<typeof conversationWorkflow>,
+  check: (v: ConversationView) => boolean,
+): Promise<ConversationView> {
+  return eventually(async () => {
+    const v = await handle.query(conversationStateQuery);
+    return check(v) ? v : undefined;
+  });
+}
+
+/** When the named timer is due (throws when it is not pending). */
+export function timerDue(view: ConversationView, name: string): number {
+  const timer = view.pendingTimers.find((t) => t.name === name);
+  if (!timer) throw new Error(`timer ${name} is not pending: ${JSON.stringify(view.pendingTimers)}`);
+  return Date.parse(timer.dueAt);
 }

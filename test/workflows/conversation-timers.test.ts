@@ -7,7 +7,6 @@ import { conversationWorkflow } from '../../workflows/conversation.js';
 import {
   agentReplyUpdate,
   assignAgentUpdate,
-  closeUpdate,
   conversationStateQuery,
   conversationWorkflowId,
   inboundMessageSignal,
@@ -20,6 +19,8 @@ import { eventually } from '../support/parley.js';
 import {
   startTimeSkippingParley,
   TEST_CONVERSATION_SETTINGS,
+  timerDue,
+  viewWhen,
   type TimeSkippingParley,
 } from '../support/time-skipping.js';
 
@@ -37,16 +38,7 @@ describe('conversation workflow timers (time-skipping test server, real activiti
   beforeAll(async () => {
     parley = await startTimeSkippingParley();
   });
-  afterEach(async () => {
-    // The clock is shared: a conversation left running would fire its timers in the next test's
-    // skips. Close it through its own update (terminating it mid-task breaks the test server's clock).
-    for (const handle of started.splice(0)) {
-      const running = (await handle.describe()).status.name === 'RUNNING';
-      if (!running) continue;
-      await handle.executeUpdate(closeUpdate, { args: [{ by: 'test', reason: 'test finished' }] });
-      await parley.result<typeof conversationWorkflow>(handle.workflowId);
-    }
-  });
+  afterEach(() => parley.closeConversations(started));
   afterAll(async () => {
     await parley?.close();
   });
@@ -84,18 +76,7 @@ describe('conversation workflow timers (time-skipping test server, real activiti
 
   const textsTo = (waId: string) => parley.sandbox.sent.filter((m) => m.waId === waId && m.type === 'text');
   const view = (handle: Conversation) => handle.query(conversationStateQuery);
-  /** Polls the state query until `check` accepts it (the workflow reacts to a skip asynchronously). */
-  const viewWhen = (handle: Conversation, check: (v: ConversationView) => boolean) =>
-    eventually(async () => {
-      const v = await view(handle);
-      return check(v) ? v : undefined;
-    });
   const timerNames = (v: ConversationView) => v.pendingTimers.map((t) => t.name);
-  const dueMs = (v: ConversationView, name: string) => {
-    const timer = v.pendingTimers.find((t) => t.name === name);
-    if (!timer) throw new Error(`timer ${name} is not pending: ${JSON.stringify(v.pendingTimers)}`);
-    return Date.parse(timer.dueAt);
-  };
   /** Skips the test server's clock to `offsetMs` from a due time (negative: before it). */
   async function skipUntil(dueAtMs: number, offsetMs: number): Promise<void> {
     await parley.env.sleep(dueAtMs + offsetMs - (await parley.now()));
@@ -113,7 +94,7 @@ describe('conversation workflow timers (time-skipping test server, real activiti
     const { taskQueue } = await parley.startWorker();
     const waId = newCustomer();
     const { handle, view: answered } = await conversationAnswered(taskQueue, waId);
-    const idleDue = dueMs(answered, 'botIdleResolve');
+    const idleDue = timerDue(answered, 'botIdleResolve');
 
     await skipUntil(idleDue, -MINUTE);
     const justBefore = await view(handle);
@@ -124,7 +105,7 @@ describe('conversation workflow timers (time-skipping test server, real activiti
     const resolved = await viewWhen(handle, (v) => v.status === 'resolved' && v.pendingTimers.length > 0);
     // Resolution arms the close timer and the satisfaction survey (an hour later).
     expect(timerNames(resolved)).toEqual(['csatSurvey', 'resolvedClose']);
-    const closeDue = dueMs(resolved, 'resolvedClose');
+    const closeDue = timerDue(resolved, 'resolvedClose');
     expect(closeDue - idleDue).toBeGreaterThanOrEqual(resolvedCloseMs);
     expect(closeDue - idleDue).toBeLessThan(resolvedCloseMs + 2 * MINUTE);
     // The projection activity runs after the timer was armed: wait for it.
@@ -159,11 +140,11 @@ describe('conversation workflow timers (time-skipping test server, real activiti
     const waId = newCustomer();
     const { handle, view: answered } = await conversationAnswered(taskQueue, waId);
 
-    await skipUntil(dueMs(answered, 'botIdleResolve'), MINUTE);
+    await skipUntil(timerDue(answered, 'botIdleResolve'), MINUTE);
     const resolved = await viewWhen(handle, (v) => timerNames(v).includes('resolvedClose'));
     expect(resolved.status).toBe('resolved');
 
-    await skipUntil(dueMs(resolved, 'resolvedClose'), -HOUR);
+    await skipUntil(timerDue(resolved, 'resolvedClose'), -HOUR);
     await deliver(taskQueue, await customerText(waId, 'Actually, it still has not arrived'));
     const replies = await eventually(() => (textsTo(waId).length === 2 ? textsTo(waId) : undefined));
     // No model here: "where is my order" without a number is answered by asking for it. The AI
@@ -219,8 +200,8 @@ describe('conversation workflow timers (time-skipping test server, real activiti
         dueAt: expect.any(String),
       },
     ]);
-    expect(dueMs(answered, 'botIdleResolve') - now).toBeLessThanOrEqual(botIdleResolveMs);
-    expect(dueMs(answered, 'botIdleResolve') - now).toBeGreaterThan(botIdleResolveMs - MINUTE);
+    expect(timerDue(answered, 'botIdleResolve') - now).toBeLessThanOrEqual(botIdleResolveMs);
+    expect(timerDue(answered, 'botIdleResolve') - now).toBeGreaterThan(botIdleResolveMs - MINUTE);
 
     const afterUpdate = await handle.executeUpdate(resolveUpdate, { args: [{ by: 'agent-1' }] });
     expect(afterUpdate.status).toBe('resolved');
@@ -232,8 +213,8 @@ describe('conversation workflow timers (time-skipping test server, real activiti
       { name: 'csatSurvey', summary: 'Send the satisfaction survey', dueAt: expect.any(String) },
       { name: 'resolvedClose', summary: 'Close if quiet for 24 h', dueAt: expect.any(String) },
     ]);
-    expect(dueMs(resolved, 'resolvedClose') - resolvedAt).toBeLessThanOrEqual(resolvedCloseMs);
-    expect(dueMs(resolved, 'resolvedClose') - resolvedAt).toBeGreaterThan(resolvedCloseMs - MINUTE);
+    expect(timerDue(resolved, 'resolvedClose') - resolvedAt).toBeLessThanOrEqual(resolvedCloseMs);
+    expect(timerDue(resolved, 'resolvedClose') - resolvedAt).toBeGreaterThan(resolvedCloseMs - MINUTE);
 
     const transitions = await eventually(async () => {
       const rows = await listTransitions(parley.db, handle.workflowId);

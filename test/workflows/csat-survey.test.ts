@@ -8,15 +8,15 @@ import { randomUUID } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { conversationWorkflow } from '../../workflows/conversation.js';
-import {
-  closeUpdate,
-  conversationStateQuery,
-  resolveUpdate,
-  type ConversationView,
-} from '../../workflows/definitions.js';
+import { conversationStateQuery, resolveUpdate } from '../../workflows/definitions.js';
 import * as hooks from '../fixtures/whatsapp-webhooks.js';
 import { eventually } from '../support/parley.js';
-import { startTimeSkippingParley, type TimeSkippingParley } from '../support/time-skipping.js';
+import {
+  startTimeSkippingParley,
+  timerDue,
+  viewWhen,
+  type TimeSkippingParley,
+} from '../support/time-skipping.js';
 
 const PHONE_NUMBER_ID = '109876543299';
 const MINUTE = 60_000;
@@ -30,29 +30,13 @@ describe('the satisfaction survey (time-skipping test server, real activities)',
   beforeAll(async () => {
     parley = await startTimeSkippingParley();
   });
-  afterEach(async () => {
-    // Let every conversation end through its own update: the clock is shared between tests.
-    for (const handle of started.splice(0)) {
-      if ((await handle.describe()).status.name !== 'RUNNING') continue;
-      await handle.executeUpdate(closeUpdate, { args: [{ by: 'test', reason: 'test finished' }] });
-      await parley.result<typeof conversationWorkflow>(handle.workflowId);
-    }
-  });
+  afterEach(() => parley.closeConversations(started));
   afterAll(async () => {
     await parley?.close();
   });
 
   const newCustomer = () => `3362${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`;
   const sentTo = (waId: string) => parley.sandbox.sent.filter((m) => m.waId === waId);
-  const viewWhen = (handle: Conversation, check: (v: ConversationView) => boolean) =>
-    eventually(async () => {
-      const v = await handle.query(conversationStateQuery);
-      return check(v) ? v : undefined;
-    });
-  const dueAt = (v: ConversationView, name: string) =>
-    Date.parse(v.pendingTimers.find((t) => t.name === name)!.dueAt);
-  const skipTo = async (atMs: number) => parley.env.sleep(atMs - (await parley.now()));
-
   async function say(taskQueue: string, waId: string, body: string): Promise<Conversation> {
     const message = await parley.inbound((timestamp) =>
       hooks.textMessageWebhook({
@@ -100,13 +84,13 @@ describe('the satisfaction survey (time-skipping test server, real activities)',
     const { taskQueue } = await parley.startWorker();
     const waId = newCustomer();
     const { handle, resolved, resolvedAtMs } = await resolvedConversation(taskQueue, waId);
-    const due = dueAt(resolved, 'csatSurvey');
+    const due = timerDue(resolved, 'csatSurvey');
     expect(due - resolvedAtMs).toBeGreaterThanOrEqual(HOUR);
     expect(due - resolvedAtMs).toBeLessThan(HOUR + 2 * MINUTE);
 
-    await skipTo(due - MINUTE);
+    await parley.skipTo(due - MINUTE);
     expect(sentTo(waId).filter((m) => m.type === 'interactive')).toHaveLength(0);
-    await skipTo(due + MINUTE);
+    await parley.skipTo(due + MINUTE);
     const survey = await eventually(() => sentTo(waId).find((m) => m.type === 'interactive'));
     const interactive = survey.interactive as {
       type: string;
@@ -131,7 +115,7 @@ describe('the satisfaction survey (time-skipping test server, real activities)',
     const { taskQueue } = await parley.startWorker();
     const waId = newCustomer();
     const { handle, resolved } = await resolvedConversation(taskQueue, waId);
-    await skipTo(dueAt(resolved, 'csatSurvey') + MINUTE);
+    await parley.skipTo(timerDue(resolved, 'csatSurvey') + MINUTE);
     await eventually(() => sentTo(waId).find((m) => m.type === 'interactive'));
 
     await tap(taskQueue, waId, 'csat:1', '😞 Not good');
@@ -152,12 +136,12 @@ describe('the satisfaction survey (time-skipping test server, real activities)',
     const { taskQueue } = await parley.startWorker();
     const waId = newCustomer();
     const { handle, resolved } = await resolvedConversation(taskQueue, waId);
-    const due = dueAt(resolved, 'csatSurvey');
-    await skipTo(due - 10 * MINUTE);
+    const due = timerDue(resolved, 'csatSurvey');
+    await parley.skipTo(due - 10 * MINUTE);
     await say(taskQueue, waId, 'Actually, one more question about returns');
     const reopened = await viewWhen(handle, (v) => v.status === 'bot' && v.lastTurns.at(-1)?.role === 'bot');
     expect(reopened.pendingTimers.map((t) => t.name)).not.toContain('csatSurvey');
-    await skipTo(due + HOUR);
+    await parley.skipTo(due + HOUR);
     expect(sentTo(waId).filter((m) => m.type === 'interactive')).toHaveLength(0);
   });
 
@@ -169,7 +153,7 @@ describe('the satisfaction survey (time-skipping test server, real activities)',
     });
     const waId = newCustomer();
     const { resolved } = await resolvedConversation(taskQueue, waId);
-    await skipTo(dueAt(resolved, 'csatSurvey') + MINUTE);
+    await parley.skipTo(timerDue(resolved, 'csatSurvey') + MINUTE);
     const template = await eventually(() => sentTo(waId).find((m) => m.type === 'template'));
     expect(template.template?.name).toBe('csat_survey');
     expect(sentTo(waId).filter((m) => m.type === 'interactive')).toHaveLength(0);
@@ -180,7 +164,7 @@ describe('the satisfaction survey (time-skipping test server, real activities)',
     const { taskQueue } = await parley.startWorker({ csatDelayMs: 25 * HOUR, resolvedCloseMs: 48 * HOUR });
     const waId = newCustomer();
     const { resolved } = await resolvedConversation(taskQueue, waId);
-    await skipTo(dueAt(resolved, 'csatSurvey') + MINUTE);
+    await parley.skipTo(timerDue(resolved, 'csatSurvey') + MINUTE);
     const row = await eventually(async () => {
       const r = await surveyRow(waId);
       return r?.skipped_reason ? r : undefined;

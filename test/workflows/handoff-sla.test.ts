@@ -10,15 +10,15 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { BusinessHours } from '../../workflows/business-hours.js';
 import { conversationWorkflow } from '../../workflows/conversation.js';
-import {
-  assignAgentUpdate,
-  closeUpdate,
-  conversationStateQuery,
-  type ConversationView,
-} from '../../workflows/definitions.js';
+import { assignAgentUpdate } from '../../workflows/definitions.js';
 import * as hooks from '../fixtures/whatsapp-webhooks.js';
 import { eventually } from '../support/parley.js';
-import { startTimeSkippingParley, type TimeSkippingParley } from '../support/time-skipping.js';
+import {
+  startTimeSkippingParley,
+  timerDue,
+  viewWhen,
+  type TimeSkippingParley,
+} from '../support/time-skipping.js';
 
 const PHONE_NUMBER_ID = '109876543288';
 const MINUTE = 60_000;
@@ -46,13 +46,7 @@ describe('escalation and hand-off on durable timers (time-skipping test server)'
   beforeAll(async () => {
     parley = await startTimeSkippingParley();
   });
-  afterEach(async () => {
-    for (const handle of started.splice(0)) {
-      if ((await handle.describe()).status.name !== 'RUNNING') continue;
-      await handle.executeUpdate(closeUpdate, { args: [{ by: 'test', reason: 'test finished' }] });
-      await parley.result<typeof conversationWorkflow>(handle.workflowId);
-    }
-  });
+  afterEach(() => parley.closeConversations(started));
   afterAll(async () => {
     await parley?.close();
   });
@@ -60,14 +54,6 @@ describe('escalation and hand-off on durable timers (time-skipping test server)'
   const newCustomer = () => `3363${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`;
   const textsTo = (waId: string) =>
     parley.sandbox.sent.filter((m) => m.waId === waId && m.type === 'text').map((m) => m.text!.body);
-  const viewWhen = (handle: Conversation, check: (v: ConversationView) => boolean) =>
-    eventually(async () => {
-      const v = await handle.query(conversationStateQuery);
-      return check(v) ? v : undefined;
-    });
-  const dueAt = (v: ConversationView, name: string) =>
-    Date.parse(v.pendingTimers.find((t) => t.name === name)!.dueAt);
-  const skipTo = async (atMs: number) => parley.env.sleep(Math.max(0, atMs - (await parley.now())));
   const tickets = (waId: string) =>
     parley.db
       .selectFrom('handoff_tickets')
@@ -124,19 +110,19 @@ describe('escalation and hand-off on durable timers (time-skipping test server)'
     expect(support().at(-1)!.text).toMatch(/customer_asked/);
     expect(JSON.stringify(support().at(-1))).not.toContain(waId);
 
-    const pickupDue = dueAt(waiting, 'pickupSla');
-    const onCallDue = dueAt(waiting, 'pickupOnCall');
+    const pickupDue = timerDue(waiting, 'pickupSla');
+    const onCallDue = timerDue(waiting, 'pickupOnCall');
     expect(pickupDue - handedOffAt).toBeGreaterThan(14 * MINUTE);
     expect(pickupDue - handedOffAt).toBeLessThanOrEqual(15 * MINUTE);
     expect(onCallDue - handedOffAt).toBeGreaterThan(44 * MINUTE);
 
-    await skipTo(pickupDue - MINUTE);
+    await parley.skipTo(pickupDue - MINUTE);
     expect(support()).toHaveLength(before + 1);
-    await skipTo(pickupDue + MINUTE);
+    await parley.skipTo(pickupDue + MINUTE);
     await eventually(() => (support().length === before + 2 ? true : undefined));
     expect(support().at(-1)!.text).toMatch(/without an agent \(target 15 min\)/);
     expect(onCall()).toHaveLength(0);
-    await skipTo(onCallDue + MINUTE);
+    await parley.skipTo(onCallDue + MINUTE);
     await eventually(() => (onCall().length === 1 ? true : undefined));
     expect(onCall()[0]!.text).toMatch(/hand-off/i);
   });
@@ -149,7 +135,7 @@ describe('escalation and hand-off on durable timers (time-skipping test server)'
       handle,
       (v) => v.status === 'awaiting_human' && v.pendingTimers.length >= 2,
     );
-    const pickupDue = dueAt(waiting, 'pickupSla');
+    const pickupDue = timerDue(waiting, 'pickupSla');
     const supportBefore = support().length;
     const onCallBefore = onCall().length;
 
@@ -157,14 +143,14 @@ describe('escalation and hand-off on durable timers (time-skipping test server)'
     const assigned = await handle.executeUpdate(assignAgentUpdate, { args: [{ agentId: 'agent-7' }] });
     expect(assigned.pendingTimers.map((t) => t.name)).not.toContain('pickupSla');
     expect(assigned.pendingTimers.map((t) => t.name)).not.toContain('pickupOnCall');
-    await skipTo(pickupDue + 60 * MINUTE);
+    await parley.skipTo(pickupDue + 60 * MINUTE);
     expect(support()).toHaveLength(supportBefore);
     expect(onCall()).toHaveLength(onCallBefore);
 
     // The customer writes to the agent: the reply SLA runs and reminds the team when missed.
     await say(taskQueue, waId, 'Hello? Is anyone there?');
     const human = await viewWhen(handle, (v) => v.pendingTimers.some((t) => t.name === 'agentReplySla'));
-    await skipTo(dueAt(human, 'agentReplySla') + MINUTE);
+    await parley.skipTo(timerDue(human, 'agentReplySla') + MINUTE);
     await eventually(() => (support().length === supportBefore + 1 ? true : undefined));
     expect(support().at(-1)!.text).toMatch(/agent reply overdue/);
     // The customer's messages are kept on the ticket.
@@ -180,12 +166,12 @@ describe('escalation and hand-off on durable timers (time-skipping test server)'
   it('outside hours: answers with an honest wait and reviews the case at the next opening, after a holiday and a weekend', async () => {
     const { taskQueue } = await parley.startWorker({ businessHours: PARIS_OFFICE });
     // Thursday 24 December 2026, 19:00 in Paris: closed until Monday 28th (Christmas, then a weekend).
-    await skipTo(Date.UTC(2026, 11, 24, 18, 0));
+    await parley.skipTo(Date.UTC(2026, 11, 24, 18, 0));
     const unsure = newCustomer();
     const handle = await say(taskQueue, unsure, 'Blorp fizzwack quandle zibber');
     const queued = await viewWhen(handle, (v) => v.pendingTimers.some((t) => t.name === 'nextDayReview'));
     expect(queued.status).toBe('bot'); // Parley keeps the conversation; the team reviews it
-    expect(dueAt(queued, 'nextDayReview')).toBe(Date.UTC(2026, 11, 28, 8, 0)); // Monday 09:00 CET
+    expect(timerDue(queued, 'nextDayReview')).toBe(Date.UTC(2026, 11, 28, 8, 0)); // Monday 09:00 CET
     expect(textsTo(unsure).at(-1)).toMatch(/when we open again, Monday 28 December at 09:00 CET/);
 
     // Rule 1 still hands off now, with the same honest wait; the pickup SLA starts at the opening.
@@ -196,10 +182,10 @@ describe('escalation and hand-off on durable timers (time-skipping test server)'
       (v) => v.status === 'awaiting_human' && v.pendingTimers.length >= 2,
     );
     expect(textsTo(asker).at(-1)).toMatch(/Monday 28 December at 09:00 CET/);
-    expect(dueAt(waiting, 'pickupSla')).toBe(Date.UTC(2026, 11, 28, 8, 15));
+    expect(timerDue(waiting, 'pickupSla')).toBe(Date.UTC(2026, 11, 28, 8, 15));
 
     // The quiet conversation closes over the holiday: its review is filed then, due at the opening.
-    await skipTo(Date.UTC(2026, 11, 28, 8, 1));
+    await parley.skipTo(Date.UTC(2026, 11, 28, 8, 1));
     const review = await eventually(async () => (await tickets(unsure)).find((t) => t.kind === 'review'));
     expect(review).toMatchObject({ rule: 'low_confidence', handling: 'next_day_review' });
     expect(review!.due_at!.getTime()).toBe(Date.UTC(2026, 11, 28, 8, 0));
@@ -212,16 +198,16 @@ describe('escalation and hand-off on durable timers (time-skipping test server)'
       resolvedCloseMs: 7 * 24 * 60 * MINUTE,
     });
     // Saturday 27 March 2027, 12:00 in Paris (CET); clocks go forward on Sunday 28th.
-    await skipTo(Date.UTC(2027, 2, 27, 11, 0));
+    await parley.skipTo(Date.UTC(2027, 2, 27, 11, 0));
     const waId = newCustomer();
     const handle = await say(taskQueue, waId, 'Blorp fizzwack quandle zibber');
     const queued = await viewWhen(handle, (v) => v.pendingTimers.some((t) => t.name === 'nextDayReview'));
-    expect(dueAt(queued, 'nextDayReview')).toBe(Date.UTC(2027, 2, 29, 7, 0)); // Monday 09:00 CEST
+    expect(timerDue(queued, 'nextDayReview')).toBe(Date.UTC(2027, 2, 29, 7, 0)); // Monday 09:00 CEST
     expect(textsTo(waId).at(-1)).toMatch(/Monday 29 March at 09:00 CEST/);
 
-    await skipTo(Date.UTC(2027, 2, 29, 6, 59));
+    await parley.skipTo(Date.UTC(2027, 2, 29, 6, 59));
     expect((await tickets(waId)).filter((t) => t.kind === 'review')).toHaveLength(0);
-    await skipTo(Date.UTC(2027, 2, 29, 7, 1));
+    await parley.skipTo(Date.UTC(2027, 2, 29, 7, 1));
     const review = await eventually(async () => (await tickets(waId)).find((t) => t.kind === 'review'));
     expect(review!.due_at!.getTime()).toBe(Date.UTC(2027, 2, 29, 7, 0));
   });
