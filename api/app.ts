@@ -7,13 +7,17 @@ import type { ConversationGateway } from './conversation-gateway.js';
 import { ApiError, errorBody } from './errors.js';
 import { createHealthRoutes, type ReadinessProbes } from './health-routes.js';
 import { createOperatorRoutes } from './operator-routes.js';
+import { createTicketRoutes } from './ticket-routes.js';
 import { createWhatsAppWebhookRoutes } from './whatsapp/webhook-routes.js';
+import { createZendeskWebhookRoutes } from './zendesk-webhook-routes.js';
 
 export interface AppDeps {
   whatsapp: { appSecret: string; verifyToken: string };
   conversations: ConversationGateway;
   db: Db;
   operatorApiToken: string | undefined;
+  /** Zendesk's webhook signing secret; undefined: `/webhooks/zendesk` is off (404). */
+  zendeskWebhookSecret?: string | undefined;
   readiness: ReadinessProbes;
   logger: Logger;
 }
@@ -25,6 +29,11 @@ export function createApp(deps: AppDeps) {
 
   app.route('/', createHealthRoutes(deps.readiness));
   app.route('/webhooks/whatsapp', createWhatsAppWebhookRoutes(deps));
+  app.route('/webhooks/zendesk', createZendeskWebhookRoutes({ ...deps, secret: deps.zendeskWebhookSecret }));
+  app.route(
+    '/api/tickets',
+    createTicketRoutes({ token: deps.operatorApiToken, conversations: deps.conversations, db: deps.db }),
+  );
   app.route(
     '/api',
     createOperatorRoutes({ token: deps.operatorApiToken, conversations: deps.conversations, db: deps.db }),

@@ -31,6 +31,7 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
     conversations,
     db,
     operatorApiToken: config.operatorApiToken,
+    zendeskWebhookSecret: config.zendeskWebhookSecret,
     readiness: {
       temporal: () => conversations.ping(),
       postgres: async () => {

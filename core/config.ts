@@ -88,6 +88,8 @@ const envSchema = z.object({
   ZENDESK_URL: optionalUrl,
   ZENDESK_EMAIL: optionalString,
   ZENDESK_API_TOKEN: optionalString,
+  /** The signing secret of the Zendesk webhook that relays agent comments; unset: route switched off. */
+  ZENDESK_WEBHOOK_SECRET: optionalString,
   SLACK_BOT_TOKEN: optionalString,
   SLACK_API_URL: optionalUrl,
   SLACK_CHANNEL: optionalString,
@@ -192,6 +194,8 @@ export interface Config {
   operatorApiToken: string | undefined;
   publicUrl: string;
   helpdesk: { kind: 'builtin' } | { kind: 'zendesk'; url: string; email: string; apiToken: string };
+  /** Verifies Zendesk's webhook (agent comments → WhatsApp); undefined: `/webhooks/zendesk` is off. */
+  zendeskWebhookSecret: string | undefined;
   slack: {
     token?: string;
     apiUrl?: string;
@@ -286,6 +290,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     operatorApiToken: e.OPERATOR_API_TOKEN,
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     helpdesk: helpdeskConfig(e),
+    zendeskWebhookSecret: e.ZENDESK_WEBHOOK_SECRET,
     slack: {
       ...(e.SLACK_BOT_TOKEN ? { token: e.SLACK_BOT_TOKEN } : {}),
       ...(e.SLACK_API_URL ? { apiUrl: e.SLACK_API_URL } : {}),

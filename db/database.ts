@@ -6,6 +6,7 @@ import type { CsatSurveysTable } from './tables/csat-surveys.js';
 import type { ConversationTransitionsTable } from './tables/conversation-transitions.js';
 import type { ConversationsTable } from './tables/conversations.js';
 import type { HandoffTicketCommentsTable, HandoffTicketsTable } from './tables/handoff.js';
+import type { HelpdeskTicketLinksTable, ZendeskProcessedCommentsTable } from './tables/helpdesk-links.js';
 import type { KbChunksTable } from './tables/kb-chunks.js';
 import type { MessagesTable } from './tables/messages.js';
 import type {
@@ -31,6 +32,8 @@ export interface Database {
   shop_invoices: ShopInvoicesTable;
   handoff_tickets: HandoffTicketsTable;
   handoff_ticket_comments: HandoffTicketCommentsTable;
+  helpdesk_ticket_links: HelpdeskTicketLinksTable;
+  zendesk_processed_comments: ZendeskProcessedCommentsTable;
 }
 
 export type Db = Kysely<Database>;

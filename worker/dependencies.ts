@@ -15,6 +15,7 @@ import type { GraphClient } from '../activities/whatsapp/graph-client.js';
 import type { Config } from '../core/config.js';
 import type { Logger } from '../core/logger.js';
 import type { Db } from '../db/database.js';
+import { linkHelpdeskTicket } from '../db/repositories/helpdesk-links.js';
 
 /** Output sizes of the usual embedding models, when OPENAI_EMBEDDING_DIMENSIONS is not set. */
 const KNOWN_DIMENSIONS: Record<string, number> = {
@@ -85,7 +86,15 @@ export function createActivityDeps(
 function createHelpdesk(config: Config, db: Db, logger: Logger): Helpdesk {
   if (config.helpdesk.kind === 'zendesk') {
     const { url, email, apiToken } = config.helpdesk;
-    return createZendeskHelpdesk({ baseUrl: url, email, apiToken, logger });
+    return createZendeskHelpdesk({
+      baseUrl: url,
+      email,
+      apiToken,
+      logger,
+      // Zendesk's comment webhook finds the conversation through this link.
+      onTicketCreated: (ticketId, conversationId) =>
+        linkHelpdeskTicket(db, { system: 'zendesk', externalTicketId: ticketId, conversationId }),
+    });
   }
   return createBuiltinQueue({
     db,

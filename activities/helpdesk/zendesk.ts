@@ -46,6 +46,13 @@ export interface ZendeskHelpdeskOptions {
   timeoutMs?: number;
   fetch?: typeof fetch;
   logger?: Logger;
+  /**
+   * Called with Zendesk's ticket id and the conversation id once the ticket exists: after a
+   * successful create, and again when a retried create finds the ticket the first attempt made (so
+   * it must be idempotent). Parley records the link there, which is how Zendesk's webhooks find
+   * their conversation. A failure fails createTicket, and the activity's retry calls it again.
+   */
+  onTicketCreated?: (ticketId: string, conversationId: string) => Promise<void>;
 }
 
 /** `details[0]` of every failure this adapter throws. */
@@ -202,6 +209,7 @@ export function createZendeskHelpdesk(opts: ZendeskHelpdeskOptions): Helpdesk {
       const found = await findByExternalId(externalId);
       if (found) {
         log.info('zendesk ticket already exists', { ticketId: found.id });
+        await opts.onTicketCreated?.(found.id, pkg.conversationId);
         return found;
       }
       const ticket = buildZendeskTicket(pkg, {
@@ -221,7 +229,9 @@ export function createZendeskHelpdesk(opts: ZendeskHelpdeskOptions): Helpdesk {
       const created = isRecord(json.ticket) ? json.ticket.id : undefined;
       if (typeof created !== 'number') throw unexpected('create-ticket', 201, 'no ticket.id');
       log.info('zendesk ticket created', { ticketId: created, rule: pkg.rule });
-      return ticketRef(created);
+      const ref = ticketRef(created);
+      await opts.onTicketCreated?.(ref.id, pkg.conversationId);
+      return ref;
     },
 
     async addComment(ticket: TicketRef, comment: TicketComment, _o?: AddCommentOptions): Promise<void> {

@@ -359,9 +359,7 @@ export function classifyModelError(
   return err;
 }
 
-function outputInvalid(
-  details: ModelErrorDetails & { reason: OutputInvalidReason },
-): ApplicationFailure {
+function outputInvalid(details: ModelErrorDetails & { reason: OutputInvalidReason }): ApplicationFailure {
   return ApplicationFailure.create({
     message: `Model ${details.operation} (${details.model}) answer unusable: ${details.reason}${details.message ? `: ${details.message}` : ''}`,
     type: ModelErrorTypes.OutputInvalid,
