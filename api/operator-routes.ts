@@ -1,5 +1,3 @@
-import { Hono } from 'hono';
-import { bearerAuth } from 'hono/bearer-auth';
 import { z } from 'zod';
 import type { Db } from '../db/database.js';
 import { findActiveAgent, upsertAgent } from '../db/repositories/agents.js';
@@ -13,7 +11,8 @@ import {
   resolveUpdate,
 } from '../workflows/definitions.js';
 import type { ConversationGateway } from './conversation-gateway.js';
-import { ApiError, errorBody } from './errors.js';
+import { ApiError } from './errors.js';
+import { createOperatorApp } from './operator-auth.js';
 
 const agentIdSchema = z.string().trim().min(1).max(100);
 const schemas = {
@@ -42,23 +41,8 @@ export function createOperatorRoutes(deps: {
   db: Db;
 }) {
   const { conversations, db } = deps;
-  const app = new Hono();
-  if (!deps.token) {
-    app.all('*', (c) =>
-      c.json(errorBody(c, 'operator_api_disabled', 'Set OPERATOR_API_TOKEN to enable the operator API'), 503),
-    );
-    return app;
-  }
-  app.use(
-    '*',
-    bearerAuth({
-      token: deps.token,
-      noAuthenticationHeaderMessage: (c) => errorBody(c, 'unauthorized', 'Bearer token required'),
-      invalidAuthenticationHeaderMessage: (c) =>
-        errorBody(c, 'unauthorized', 'Malformed Authorization header'),
-      invalidTokenMessage: (c) => errorBody(c, 'unauthorized', 'Invalid bearer token'),
-    }),
-  );
+  const { app, enabled } = createOperatorApp(deps.token);
+  if (!enabled) return app;
 
   const body = async <S extends z.ZodType>(req: Request, schema: S): Promise<z.infer<S>> => {
     let json: unknown;

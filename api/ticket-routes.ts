@@ -1,5 +1,3 @@
-import { Hono } from 'hono';
-import { bearerAuth } from 'hono/bearer-auth';
 import { z } from 'zod';
 import type { HandoffPackage } from '../activities/helpdesk/types.js';
 import { conversationRef } from '../core/conversation-ref.js';
@@ -21,7 +19,8 @@ import {
   type ConversationView,
 } from '../workflows/definitions.js';
 import type { ConversationGateway } from './conversation-gateway.js';
-import { ApiError, errorBody } from './errors.js';
+import { ApiError } from './errors.js';
+import { createOperatorApp } from './operator-auth.js';
 
 const STATUSES = ['open', 'pending', 'solved', 'closed'] as const;
 const agentIdSchema = z.string().trim().min(1).max(100);
@@ -77,23 +76,8 @@ export function createTicketRoutes(deps: {
   db: Db;
 }) {
   const { conversations, db } = deps;
-  const app = new Hono();
-  if (!deps.token) {
-    app.all('*', (c) =>
-      c.json(errorBody(c, 'operator_api_disabled', 'Set OPERATOR_API_TOKEN to enable the operator API'), 503),
-    );
-    return app;
-  }
-  app.use(
-    '*',
-    bearerAuth({
-      token: deps.token,
-      noAuthenticationHeaderMessage: (c) => errorBody(c, 'unauthorized', 'Bearer token required'),
-      invalidAuthenticationHeaderMessage: (c) =>
-        errorBody(c, 'unauthorized', 'Malformed Authorization header'),
-      invalidTokenMessage: (c) => errorBody(c, 'unauthorized', 'Invalid bearer token'),
-    }),
-  );
+  const { app, enabled } = createOperatorApp(deps.token);
+  if (!enabled) return app;
 
   const requireTicket = async (id: string): Promise<HandoffTicketRow> => {
     const ticket = await getHandoffTicket(db, id);

@@ -33,6 +33,7 @@ import {
   type TicketRef,
   type TicketStatus,
 } from './types.js';
+import { describeCause, isRecord, parseJson } from '../../core/http.js';
 
 export interface ZendeskHelpdeskOptions {
   /** The account's URL, e.g. `https://acme.zendesk.com`. */
@@ -490,23 +491,4 @@ function unexpected(op: string, httpStatus: number, why: string): ApplicationFai
     nonRetryable: true,
     details: [{ httpStatus, description: message } satisfies ZendeskErrorDetails],
   });
-}
-
-function describeCause(err: unknown): string {
-  if (!(err instanceof Error)) return String(err);
-  const cause = err.cause instanceof Error ? `: ${err.cause.message}` : '';
-  return `${err.message}${cause}`;
-}
-
-function parseJson(text: string): unknown {
-  if (!text) return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -15,6 +15,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { silentLogger, type Logger } from '../../core/logger.js';
 import type { HandoffPackage, TicketRef } from '../helpdesk/types.js';
+import { describeCause, isRecord, parseJson } from '../../core/http.js';
 
 export interface SlackNotifierOptions {
   /** A bot token (`xoxb-…`) with `chat:write`. */
@@ -485,23 +486,4 @@ function parseRetryAfter(value: string | null, now = Date.now()): number | undef
   if (/^\d+$/.test(trimmed)) return Math.max(1, Number(trimmed)) * 1000;
   const at = Date.parse(trimmed);
   return Number.isNaN(at) ? undefined : Math.max(1000, at - now);
-}
-
-function describeCause(err: unknown): string {
-  if (!(err instanceof Error)) return String(err);
-  const cause = err.cause instanceof Error ? `: ${err.cause.message}` : '';
-  return `${err.message}${cause}`;
-}
-
-function parseJson(text: string): unknown {
-  if (!text) return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -13,6 +13,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { MediaType } from '../../workflows/definitions.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
 import { maskPhone } from '../../core/privacy.js';
+import { describeCause, isRecord, parseJson } from '../../core/http.js';
 
 /** The `type` of every ApplicationFailure this client throws (use them in `nonRetryableErrorTypes` or `catch`). */
 export const WhatsAppErrorTypes = {
@@ -602,24 +603,4 @@ function normalizeSha256(value: string): string {
     if (decoded.length === 32) return decoded.toString('hex');
   }
   return v.toLowerCase();
-}
-
-function describeCause(err: unknown): string {
-  if (!(err instanceof Error)) return String(err);
-  // undici wraps the useful part (ECONNREFUSED, ENOTFOUND…) in `cause`.
-  const cause = err.cause instanceof Error ? `: ${err.cause.message}` : '';
-  return `${err.message}${cause}`;
-}
-
-function parseJson(text: string): unknown {
-  if (!text) return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
