@@ -3,6 +3,7 @@ import pg from 'pg';
 import type { AgentsTable } from './tables/agents.js';
 import type { BotTurnsTable } from './tables/bot-turns.js';
 import type { CsatSurveysTable } from './tables/csat-surveys.js';
+import type { RefundAttemptsTable, RefundsTable } from './tables/refunds.js';
 import type { ConversationTransitionsTable } from './tables/conversation-transitions.js';
 import type { ConversationsTable } from './tables/conversations.js';
 import type { HandoffTicketCommentsTable, HandoffTicketsTable } from './tables/handoff.js';
@@ -25,6 +26,8 @@ export interface Database {
   kb_chunks: KbChunksTable;
   bot_turns: BotTurnsTable;
   csat_surveys: CsatSurveysTable;
+  refunds: RefundsTable;
+  refund_attempts: RefundAttemptsTable;
   shop_customers: ShopCustomersTable;
   shop_products: ShopProductsTable;
   shop_orders: ShopOrdersTable;

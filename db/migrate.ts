@@ -7,6 +7,7 @@ import * as m20261125_demoShop from './migrations/2026-11-25T17-10-00_demo_shop.
 import * as m20261125_handoffQueue from './migrations/2026-11-25T18-00-00_handoff_queue.js';
 import * as m20261125_csatSurveys from './migrations/2026-11-25T18-10-00_csat_surveys.js';
 import * as m20261125_helpdeskLinks from './migrations/2026-11-25T18-20-00_helpdesk_links.js';
+import * as m20261125_refundLedger from './migrations/2026-11-25T18-30-00_refund_ledger.js';
 
 /**
  * Migrations listed explicitly (not read from disk) so they work the same from TypeScript sources,
@@ -21,6 +22,7 @@ const migrations: Record<string, Migration> = {
   '2026-11-25T18-00-00_handoff_queue': m20261125_handoffQueue,
   '2026-11-25T18-10-00_csat_surveys': m20261125_csatSurveys,
   '2026-11-25T18-20-00_helpdesk_links': m20261125_helpdeskLinks,
+  '2026-11-25T18-30-00_refund_ledger': m20261125_refundLedger,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -1,0 +1,140 @@
+import { sql } from 'kysely';
+import type { Db } from '../database.js';
+import type { RefundStatus } from '../tables/refunds.js';
+
+/** Refunds that count against what an order can still refund (all but the failed and rejected). */
+const COMMITTED: readonly RefundStatus[] = [
+  'reserved',
+  'awaiting_approval',
+  'approved',
+  'processing',
+  'succeeded',
+];
+
+/**
+ * The refund id for a request: derived from what is refunded and why, never from a run id, so the
+ * same request — retried, replayed, or asked again by the customer — is the same refund.
+ */
+export function refundIdFor(orderId: string, orderLine: number | undefined, reason: string): string {
+  const slug = reason
+    .normalize('NFKD')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
+    .slice(0, 40);
+  return `refund:${orderId}:${orderLine ?? 'order'}:${slug || 'unspecified'}`;
+}
+
+export interface RefundRequest {
+  refundId: string;
+  orderId: string;
+  orderLine?: number;
+  conversationId?: string;
+  reason: string;
+  amountCents: number;
+  /** `awaiting_approval` above the auto-approve threshold, `reserved` otherwise. */
+  status: 'reserved' | 'awaiting_approval';
+}
+
+export type ReserveOutcome =
+  | { outcome: 'reserved' | 'existing'; refundId: string; status: RefundStatus; amountCents: number }
+  | { outcome: 'refused'; reason: 'order_not_found' | 'exceeds_refundable'; refundableCents: number };
+
+/**
+ * Reserves a refund in the ledger before any money moves. Under a row lock on the order, so two
+ * concurrent requests cannot both pass the check: the committed refunds of an order plus this one
+ * never exceed its total. The same refund id again returns the existing row (`existing`), whatever
+ * amount it now asks for.
+ */
+export async function reserveRefund(db: Db, req: RefundRequest): Promise<ReserveOutcome> {
+  if (!Number.isInteger(req.amountCents) || req.amountCents <= 0) {
+    throw new Error(`refund amount must be a positive number of cents, got ${req.amountCents}`);
+  }
+  return db.transaction().execute(async (tx) => {
+    const order = await tx
+      .selectFrom('shop_orders')
+      .select(['id', 'total_cents', 'currency'])
+      .where('id', '=', req.orderId)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!order) return { outcome: 'refused', reason: 'order_not_found', refundableCents: 0 };
+    const existing = await tx
+      .selectFrom('refunds')
+      .select(['refund_id', 'status', 'amount_cents'])
+      .where('refund_id', '=', req.refundId)
+      .executeTakeFirst();
+    if (existing) {
+      return {
+        outcome: 'existing',
+        refundId: existing.refund_id,
+        status: existing.status,
+        amountCents: existing.amount_cents,
+      };
+    }
+    const { committed } = await tx
+      .selectFrom('refunds')
+      .select(sql<string>`coalesce(sum(amount_cents), 0)`.as('committed'))
+      .where('order_id', '=', req.orderId)
+      .where('status', 'in', [...COMMITTED])
+      .executeTakeFirstOrThrow();
+    const refundableCents = order.total_cents - Number(committed);
+    if (req.amountCents > refundableCents) {
+      return {
+        outcome: 'refused',
+        reason: 'exceeds_refundable',
+        refundableCents: Math.max(0, refundableCents),
+      };
+    }
+    await tx
+      .insertInto('refunds')
+      .values({
+        refund_id: req.refundId,
+        order_id: req.orderId,
+        order_line: req.orderLine ?? null,
+        conversation_id: req.conversationId ?? null,
+        reason: req.reason,
+        amount_cents: req.amountCents,
+        currency: order.currency,
+        status: req.status,
+        approved_by: null,
+        provider: null,
+        provider_refund_id: null,
+        failure_reason: null,
+      })
+      .execute();
+    return { outcome: 'reserved', refundId: req.refundId, status: req.status, amountCents: req.amountCents };
+  });
+}
+
+/** What an order can still refund (its total minus the committed refunds). */
+export async function refundableCents(db: Db, orderId: string): Promise<number | undefined> {
+  const order = await db
+    .selectFrom('shop_orders')
+    .select('total_cents')
+    .where('id', '=', orderId)
+    .executeTakeFirst();
+  if (!order) return undefined;
+  const { committed } = await db
+    .selectFrom('refunds')
+    .select(sql<string>`coalesce(sum(amount_cents), 0)`.as('committed'))
+    .where('order_id', '=', orderId)
+    .where('status', 'in', [...COMMITTED])
+    .executeTakeFirstOrThrow();
+  return order.total_cents - Number(committed);
+}
+
+/** Records an attempt on a refund (Parley's first try, an ops retry…) with who asked and the outcome. */
+export async function recordRefundAttempt(
+  db: Db,
+  a: { refundId: string; requestedBy: string; outcome: string; detail?: string },
+): Promise<void> {
+  await db
+    .insertInto('refund_attempts')
+    .values({
+      refund_id: a.refundId,
+      requested_by: a.requestedBy,
+      outcome: a.outcome,
+      detail: a.detail ?? null,
+    })
+    .execute();
+}

@@ -1,0 +1,32 @@
+import type { ColumnType, Generated } from 'kysely';
+
+export type RefundStatus =
+  'reserved' | 'awaiting_approval' | 'approved' | 'processing' | 'succeeded' | 'failed' | 'rejected';
+
+/** The refund ledger (see the migration): one row per refund id, the provider's idempotency key. */
+export interface RefundsTable {
+  refund_id: string;
+  order_id: string;
+  order_line: number | null;
+  conversation_id: string | null;
+  reason: string;
+  amount_cents: number;
+  currency: string;
+  status: RefundStatus;
+  approved_by: string | null;
+  provider: string | null;
+  provider_refund_id: string | null;
+  failure_reason: string | null;
+  created_at: ColumnType<Date, Date | undefined, never>;
+  updated_at: ColumnType<Date, Date | undefined, Date>;
+}
+
+/** Every attempt ops (or Parley) made on a refund: who asked, what happened. */
+export interface RefundAttemptsTable {
+  id: Generated<string>;
+  refund_id: string;
+  requested_by: string;
+  outcome: string;
+  detail: string | null;
+  at: ColumnType<Date, Date | undefined, never>;
+}
