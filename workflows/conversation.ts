@@ -723,20 +723,24 @@ export async function conversationWorkflow(input: ConversationInput): Promise<Co
       atMs: now,
       ...(decision.routeToAgentId ? { routeToAgentId: decision.routeToAgentId } : {}),
     };
+    cancelTimer('nextDayReview'); // a person takes the case now: no review of it later
     const summary = await refreshSummary(state.summary, recentTurns());
     if (summary !== undefined) state.summary = summary;
-    const hours = settings().businessHours;
-    const { pickupSlaMs, onCallAfterMs } = settings();
-    armTimer(
-      'pickupSla',
-      addBusinessTime(hours, now, pickupSlaMs) - Date.now(),
-      `Remind the team if nobody picks up within ${humanDuration(pickupSlaMs)} of opening hours`,
-    );
-    armTimer(
-      'pickupOnCall',
-      addBusinessTime(hours, now, onCallAfterMs) - Date.now(),
-      `Page on-call if still unassigned after ${humanDuration(onCallAfterMs)} of opening hours`,
-    );
+    // Somebody may have picked the case up while the summary was written: no pickup SLA then.
+    if (state.status === 'awaiting_human') {
+      const hours = settings().businessHours;
+      const { pickupSlaMs, onCallAfterMs } = settings();
+      armTimer(
+        'pickupSla',
+        addBusinessTime(hours, now, pickupSlaMs) - Date.now(),
+        `Remind the team if nobody picks up within ${humanDuration(pickupSlaMs)} of opening hours`,
+      );
+      armTimer(
+        'pickupOnCall',
+        addBusinessTime(hours, now, onCallAfterMs) - Date.now(),
+        `Page on-call if still unassigned after ${humanDuration(onCallAfterMs)} of opening hours`,
+      );
+    }
     await deliverToTeam(decision, `handoff:${info.firstExecutionRunId}:${state.transitionSeq}`);
     if (decision.rule === 'crisis') await notifyTeam('on_call');
   }
