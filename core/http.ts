@@ -1,4 +1,4 @@
-/** Small helpers shared by the HTTP clients (Graph API, Zendesk, Slack). */
+/** Small helpers shared by the HTTP clients (Graph API, Zendesk, Slack, Stripe). */
 
 /** An error's message with its cause: undici wraps the useful part (ECONNREFUSED, ENOTFOUND…) in `cause`. */
 export function describeCause(err: unknown): string {
@@ -19,4 +19,32 @@ export function parseJson(text: string): unknown {
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * One request with a timeout and its body read as redacted text. A network failure or a timeout
+ * comes back as `{ failed: reason }` (redacted): each client turns it into its own retryable failure.
+ */
+export async function fetchText(
+  doFetch: typeof fetch,
+  url: string,
+  init: RequestInit,
+  o: { timeoutMs: number; redact: (s: string) => string },
+): Promise<{ res: Response; text: string } | { failed: string }> {
+  try {
+    const res = await doFetch(url, { ...init, signal: AbortSignal.timeout(o.timeoutMs) });
+    return { res, text: o.redact(await res.text()) };
+  } catch (err) {
+    const timedOut = err instanceof Error && err.name === 'TimeoutError';
+    return { failed: timedOut ? `timed out after ${o.timeoutMs} ms` : o.redact(describeCause(err)) };
+  }
+}
+
+/** `Retry-After` (seconds or an HTTP date) in milliseconds, at least one second; undefined if absent or unreadable. */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Math.max(1, Number(trimmed)) * 1000;
+  const at = Date.parse(trimmed);
+  return Number.isNaN(at) ? undefined : Math.max(1000, at - now);
 }

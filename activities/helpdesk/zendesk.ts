@@ -33,7 +33,7 @@ import {
   type TicketRef,
   type TicketStatus,
 } from './types.js';
-import { describeCause, isRecord, parseJson } from '../../core/http.js';
+import { fetchText, isRecord, parseJson, parseRetryAfter } from '../../core/http.js';
 
 export interface ZendeskHelpdeskOptions {
   /** The account's URL, e.g. `https://acme.zendesk.com`. */
@@ -127,11 +127,11 @@ export function createZendeskHelpdesk(opts: ZendeskHelpdeskOptions): Helpdesk {
     body?: unknown,
     extraHeaders?: Record<string, string>,
   ): Promise<{ status: number; json: Record<string, unknown> }> {
-    let res: Response;
-    let text: string;
     const started = Date.now();
-    try {
-      res = await doFetch(`${base}${path}`, {
+    const sent = await fetchText(
+      doFetch,
+      `${base}${path}`,
+      {
         method,
         headers: {
           authorization: `Basic ${basic}`,
@@ -141,12 +141,11 @@ export function createZendeskHelpdesk(opts: ZendeskHelpdeskOptions): Helpdesk {
           ...extraHeaders,
         },
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      text = redact(await res.text());
-    } catch (err) {
-      const timedOut = err instanceof Error && err.name === 'TimeoutError';
-      const reason = timedOut ? `timed out after ${timeoutMs} ms` : redact(describeCause(err));
+      },
+      { timeoutMs, redact },
+    );
+    if ('failed' in sent) {
+      const reason = sent.failed;
       log.warn('zendesk request failed', { op, error: reason });
       throw ApplicationFailure.create({
         message: `Zendesk ${op} failed: ${reason}`,
@@ -155,6 +154,7 @@ export function createZendeskHelpdesk(opts: ZendeskHelpdeskOptions): Helpdesk {
         details: [{ description: reason } satisfies ZendeskErrorDetails],
       });
     }
+    const { res, text } = sent;
     const parsed = parseJson(text);
     if (!res.ok) {
       const failure = classifyZendeskError(res.status, parsed ?? text, res.headers.get('retry-after'), op);
@@ -401,14 +401,6 @@ function truncate(s: string, max: number): string {
  * Parses Retry-After (delta-seconds or an HTTP date) into milliseconds; undefined when absent or
  * unparsable. At least one second, so a `0` does not turn into a hot loop.
  */
-export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
-  if (!value) return undefined;
-  const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return Math.max(1, Number(trimmed)) * 1000;
-  const at = Date.parse(trimmed);
-  if (Number.isNaN(at)) return undefined;
-  return Math.max(1000, at - now);
-}
 
 /** Maps a Zendesk error response to an ApplicationFailure. Pure. */
 export function classifyZendeskError(

@@ -15,7 +15,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { silentLogger, type Logger } from '../../core/logger.js';
 import type { HandoffPackage, TicketRef } from '../helpdesk/types.js';
-import { describeCause, isRecord, parseJson } from '../../core/http.js';
+import { fetchText, isRecord, parseJson, parseRetryAfter } from '../../core/http.js';
 
 export interface SlackNotifierOptions {
   /** A bot token (`xoxb-…`) with `chat:write`. */
@@ -256,24 +256,21 @@ async function send(
   timeoutMs: number,
   redact: (s: string) => string,
 ): Promise<{ res: Response; text: string }> {
-  try {
-    const res = await doFetch(url, {
-      method: 'POST',
-      headers: { accept: 'application/json', ...headers },
-      body,
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    return { res, text: redact(await res.text()) };
-  } catch (err) {
-    const timedOut = err instanceof Error && err.name === 'TimeoutError';
-    const reason = timedOut ? `timed out after ${timeoutMs} ms` : redact(describeCause(err));
+  const sent = await fetchText(
+    doFetch,
+    url,
+    { method: 'POST', headers: { accept: 'application/json', ...headers }, body },
+    { timeoutMs, redact },
+  );
+  if ('failed' in sent) {
     throw ApplicationFailure.create({
-      message: `Slack request failed: ${reason}`,
+      message: `Slack request failed: ${sent.failed}`,
       type: SlackErrorTypes.Transient,
       nonRetryable: false,
-      details: [{ error: reason } satisfies SlackErrorDetails],
+      details: [{ error: sent.failed } satisfies SlackErrorDetails],
     });
   }
+  return sent;
 }
 
 function checkContent(c: SlackContent): void {
@@ -478,12 +475,3 @@ function formatMention(mention: string | undefined): string | undefined {
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
-
-/** Retry-After (seconds or an HTTP date) in milliseconds, at least one second. */
-function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
-  if (!value) return undefined;
-  const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return Math.max(1, Number(trimmed)) * 1000;
-  const at = Date.parse(trimmed);
-  return Number.isNaN(at) ? undefined : Math.max(1000, at - now);
-}

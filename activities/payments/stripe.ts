@@ -19,7 +19,7 @@
  * The secret key never appears in an error or a log line.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { describeCause, isRecord, parseJson } from '../../core/http.js';
+import { fetchText, isRecord, parseJson, parseRetryAfter } from '../../core/http.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
 import {
   PaymentErrorTypes,
@@ -91,11 +91,11 @@ export function createStripeProvider(opts: StripeProviderOptions): PaymentProvid
     form?: URLSearchParams,
     idempotencyKey?: string,
   ): Promise<Record<string, unknown>> {
-    let res: Response;
-    let text: string;
     const started = Date.now();
-    try {
-      res = await doFetch(`${base}${path}`, {
+    const sent = await fetchText(
+      doFetch,
+      `${base}${path}`,
+      {
         method,
         headers: {
           authorization: `Bearer ${opts.secretKey}`,
@@ -106,12 +106,11 @@ export function createStripeProvider(opts: StripeProviderOptions): PaymentProvid
           ...(idempotencyKey !== undefined ? { 'idempotency-key': idempotencyKey } : {}),
         },
         ...(form ? { body: form.toString() } : {}),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      text = redact(await res.text());
-    } catch (err) {
-      const timedOut = err instanceof Error && err.name === 'TimeoutError';
-      const reason = timedOut ? `timed out after ${timeoutMs} ms` : redact(describeCause(err));
+      },
+      { timeoutMs, redact },
+    );
+    if ('failed' in sent) {
+      const reason = sent.failed;
       log.warn('stripe request failed', { op, error: reason });
       throw ApplicationFailure.create({
         message: `Stripe ${op} failed: ${reason}`,
@@ -120,6 +119,7 @@ export function createStripeProvider(opts: StripeProviderOptions): PaymentProvid
         details: [{ provider: 'stripe', message: reason } satisfies PaymentErrorDetails],
       });
     }
+    const { res, text } = sent;
     const parsed = parseJson(text);
     if (!res.ok) {
       const failure = classifyStripeError(res.status, parsed ?? text, res.headers, op);
@@ -257,15 +257,6 @@ function toProviderRefund(json: Record<string, unknown>, op: string): ProviderRe
 
 // ---------------------------------------------------------------------------------------------
 // Errors
-
-/** Retry-After (seconds or an HTTP date) in ms, at least one second; undefined when absent. */
-function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
-  if (!value) return undefined;
-  const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return Math.max(1, Number(trimmed)) * 1000;
-  const at = Date.parse(trimmed);
-  return Number.isNaN(at) ? undefined : Math.max(1000, at - now);
-}
 
 /** Maps a Stripe error response to an ApplicationFailure. Pure (the body is already redacted). */
 export function classifyStripeError(
