@@ -8,12 +8,12 @@ import type {
   AgentStepInput,
   AgentStepResult,
   ModelFreeAnswer,
-  Passage,
   PreparedTurn,
   ToolCaller,
   ToolOutcome,
 } from './agent/types.js';
 import type { Retriever } from './knowledge/retrieval.js';
+import { toolsByName } from './tools/index.js';
 import type { AgentTool } from './tools/types.js';
 import type { ModelClient } from './understanding/model-client.js';
 
@@ -56,29 +56,17 @@ const PASSAGES = 5;
  * UI with its input and output).
  */
 export function createAgentActivities(deps: AgentDeps) {
-  const toolsByName = new Map(deps.tools.map((t) => [t.name, t]));
+  const tools = toolsByName(deps.tools);
   const agentStep = deps.model
     ? createAgentStep({ model: deps.model, tools: deps.tools, brand: deps.brand, apiKey: deps.apiKey })
     : undefined;
-
-  async function retrieve(text: string, language: string | undefined): Promise<Passage[]> {
-    try {
-      return await deps.retriever.retrieve({ text, language, k: PASSAGES });
-    } catch (err) {
-      // The embeddings endpoint being down must not cost the customer the lexical answer.
-      if (deps.retriever.modes.includes('lexical') && deps.retriever.modes[0] !== 'lexical') {
-        return deps.retriever.retrieve({ text, language, k: PASSAGES, mode: 'lexical' });
-      }
-      throw err;
-    }
-  }
 
   async function callTool(input: {
     name: string;
     arguments: string;
     caller: ToolCaller;
   }): Promise<ToolOutcome> {
-    const tool = toolsByName.get(input.name);
+    const tool = tools.get(input.name);
     if (!tool) return { status: 'invalid_arguments', reason: `there is no tool named ${input.name}` };
     let args: unknown;
     try {
@@ -96,8 +84,8 @@ export function createAgentActivities(deps: AgentDeps) {
       language?: string;
     }): Promise<PreparedTurn> {
       const [passages, profile] = await Promise.all([
-        retrieve(input.text, input.language),
-        toolsByName.get('customer_profile')?.run({}, input.caller),
+        deps.retriever.retrieve({ text: input.text, language: input.language, k: PASSAGES }),
+        tools.get('customer_profile')?.run({}, input.caller),
       ]);
       return {
         passages,

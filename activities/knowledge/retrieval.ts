@@ -97,11 +97,19 @@ export function createRetriever(deps: {
       if (!modes.includes(mode)) throw new Error(`retrieval mode ${mode} needs an embedding model`);
       const text = input.text.trim();
       if (!text) return [];
-      const vector = mode === 'lexical' ? undefined : (await embedder!.embed([text.slice(0, 8_000)]))[0];
       const language = normaliseLanguage(input.language);
-      let passages = await search(mode, text, vector, language);
+      let vector: Float32Array | undefined;
+      let used = mode;
+      if (mode !== 'lexical') {
+        try {
+          vector = (await embedder!.embed([text.slice(0, 8_000)]))[0];
+        } catch {
+          used = 'lexical'; // the embeddings endpoint being down must not cost the customer the text search
+        }
+      }
+      let passages = await search(used, text, vector, language);
       // Chunks indexed before an embedding model was configured have no vectors: search their text.
-      if (passages.length === 0 && mode === 'dense')
+      if (passages.length === 0 && used === 'dense')
         passages = await search('lexical', text, undefined, language);
       return passages.slice(0, k);
     },
