@@ -29,6 +29,7 @@ import {
 } from '../../workflows/definitions.js';
 import { allSearchAttributeKeys } from '../../workflows/search-attributes.js';
 import { startFakeSlack } from '../servers/fake-slack.js';
+import * as hooks from '../fixtures/whatsapp-webhooks.js';
 import { createTestDatabase } from './database.js';
 import { ALWAYS_OPEN, eventually, TEST_ACCESS_TOKEN, workflowBundle } from './parley.js';
 
@@ -113,6 +114,7 @@ export async function startTimeSkippingParley() {
   const ocr = createOcr({ languages: ['eng', 'fra'] });
   const namespace = env.namespace ?? 'default';
   const fixedClock = new Client({ connection: env.connection, namespace });
+  const started: WorkflowHandle<typeof conversationWorkflow>[] = [];
 
   return {
     env,
@@ -154,23 +156,37 @@ export async function startTimeSkippingParley() {
       return parsed.value.messages[0]!;
     },
 
-    /** What the webhook does with every inbound message: signal the conversation, starting it if needed. */
-    deliver(taskQueue: string, message: InboundMessage) {
-      return env.client.workflow.signalWithStart(conversationWorkflow, {
+    /**
+     * What the webhook does with every inbound message: signal the conversation, starting it if
+     * needed. The conversation is remembered for `closeConversations`.
+     */
+    async deliver(taskQueue: string, message: InboundMessage) {
+      const handle = await env.client.workflow.signalWithStart(conversationWorkflow, {
         workflowId: conversationWorkflowId(message.phoneNumberId, message.waId),
         taskQueue,
         args: [{ phoneNumberId: message.phoneNumberId, waId: message.waId }],
         signal: inboundMessageSignal,
         signalArgs: [message],
       });
+      if (!started.some((h) => h.workflowId === handle.workflowId)) started.push(handle);
+      return handle;
+    },
+
+    /** A customer's text message, delivered as the webhook would. */
+    async say(taskQueue: string, o: { phoneNumberId: string; waId: string; body: string }) {
+      const message = await this.inbound((timestamp) =>
+        hooks.textMessageWebhook({ ...o, id: `wamid.${randomUUID()}`, timestamp }),
+      );
+      return this.deliver(taskQueue, message);
     },
 
     /**
-     * Ends still-running conversations through their own close update (afterEach): the clock is
-     * shared, and terminating one mid-task would break the test server's time skipping.
+     * Ends the still-running conversations this environment delivered to, through their own close
+     * update (afterEach): the clock is shared, and terminating one mid-task would break the test
+     * server's time skipping.
      */
-    async closeConversations(handles: WorkflowHandle<typeof conversationWorkflow>[]): Promise<void> {
-      for (const handle of handles.splice(0)) {
+    async closeConversations(): Promise<void> {
+      for (const handle of started.splice(0)) {
         if ((await handle.describe()).status.name !== 'RUNNING') continue;
         await handle.executeUpdate(closeUpdate, { args: [{ by: 'test', reason: 'test finished' }] });
         await fixedClock.workflow.result(handle.workflowId);

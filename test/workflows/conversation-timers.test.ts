@@ -8,8 +8,6 @@ import {
   agentReplyUpdate,
   assignAgentUpdate,
   conversationStateQuery,
-  conversationWorkflowId,
-  inboundMessageSignal,
   resolveUpdate,
   type ConversationView,
   type InboundMessage,
@@ -33,12 +31,11 @@ type Conversation = WorkflowHandle<typeof conversationWorkflow>;
 
 describe('conversation workflow timers (time-skipping test server, real activities)', () => {
   let parley: TimeSkippingParley;
-  const started: Conversation[] = [];
 
   beforeAll(async () => {
     parley = await startTimeSkippingParley();
   });
-  afterEach(() => parley.closeConversations(started));
+  afterEach(() => parley.closeConversations());
   afterAll(async () => {
     await parley?.close();
   });
@@ -61,18 +58,7 @@ describe('conversation workflow timers (time-skipping test server, real activiti
     return parsed.value.messages[0]!;
   }
 
-  /** What the webhook does for every inbound message: signal the conversation, starting it if needed. */
-  async function deliver(taskQueue: string, message: InboundMessage): Promise<Conversation> {
-    const handle = await parley.client.workflow.signalWithStart(conversationWorkflow, {
-      workflowId: conversationWorkflowId(message.phoneNumberId, message.waId),
-      taskQueue,
-      args: [{ phoneNumberId: message.phoneNumberId, waId: message.waId }],
-      signal: inboundMessageSignal,
-      signalArgs: [message],
-    });
-    if (!started.some((h) => h.workflowId === handle.workflowId)) started.push(handle);
-    return handle;
-  }
+  const deliver = (taskQueue: string, message: InboundMessage) => parley.deliver(taskQueue, message);
 
   const textsTo = (waId: string) => parley.sandbox.sent.filter((m) => m.waId === waId && m.type === 'text');
   const view = (handle: Conversation) => handle.query(conversationStateQuery);

@@ -4,10 +4,7 @@
  * 24-hour window has closed (or skipped, with why), cancelled by a new message, answered by a tap
  * and an optional comment that are stored.
  */
-import { randomUUID } from 'node:crypto';
-import type { WorkflowHandle } from '@temporalio/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { conversationWorkflow } from '../../workflows/conversation.js';
 import { conversationStateQuery, resolveUpdate } from '../../workflows/definitions.js';
 import * as hooks from '../fixtures/whatsapp-webhooks.js';
 import { eventually } from '../support/parley.js';
@@ -21,36 +18,22 @@ import {
 const PHONE_NUMBER_ID = '109876543299';
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
-type Conversation = WorkflowHandle<typeof conversationWorkflow>;
 
 describe('the satisfaction survey (time-skipping test server, real activities)', () => {
   let parley: TimeSkippingParley;
-  const started: Conversation[] = [];
 
   beforeAll(async () => {
     parley = await startTimeSkippingParley();
   });
-  afterEach(() => parley.closeConversations(started));
+  afterEach(() => parley.closeConversations());
   afterAll(async () => {
     await parley?.close();
   });
 
   const newCustomer = () => `3362${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`;
   const sentTo = (waId: string) => parley.sandbox.sent.filter((m) => m.waId === waId);
-  async function say(taskQueue: string, waId: string, body: string): Promise<Conversation> {
-    const message = await parley.inbound((timestamp) =>
-      hooks.textMessageWebhook({
-        phoneNumberId: PHONE_NUMBER_ID,
-        waId,
-        id: `wamid.${randomUUID()}`,
-        body,
-        timestamp,
-      }),
-    );
-    const handle = await parley.deliver(taskQueue, message);
-    if (!started.some((h) => h.workflowId === handle.workflowId)) started.push(handle);
-    return handle;
-  }
+  const say = (taskQueue: string, waId: string, body: string) =>
+    parley.say(taskQueue, { phoneNumberId: PHONE_NUMBER_ID, waId, body });
 
   async function tap(taskQueue: string, waId: string, replyId: string, title: string): Promise<void> {
     const message = await parley.inbound((timestamp) =>

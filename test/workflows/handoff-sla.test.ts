@@ -5,13 +5,9 @@
  * and — outside escalation hours — the honest wait and the next-day review at the next opening,
  * across a holiday, a weekend and a DST change.
  */
-import { randomUUID } from 'node:crypto';
-import type { WorkflowHandle } from '@temporalio/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { BusinessHours } from '../../workflows/business-hours.js';
-import { conversationWorkflow } from '../../workflows/conversation.js';
 import { assignAgentUpdate } from '../../workflows/definitions.js';
-import * as hooks from '../fixtures/whatsapp-webhooks.js';
 import { eventually } from '../support/parley.js';
 import {
   startTimeSkippingParley,
@@ -22,7 +18,6 @@ import {
 
 const PHONE_NUMBER_ID = '109876543288';
 const MINUTE = 60_000;
-type Conversation = WorkflowHandle<typeof conversationWorkflow>;
 
 /** Paris office hours, Monday to Friday 09:00–18:00, closed on Christmas Day and New Year's Day. */
 const PARIS_OFFICE: BusinessHours = {
@@ -41,12 +36,11 @@ const PARIS_OFFICE: BusinessHours = {
 
 describe('escalation and hand-off on durable timers (time-skipping test server)', () => {
   let parley: TimeSkippingParley;
-  const started: Conversation[] = [];
 
   beforeAll(async () => {
     parley = await startTimeSkippingParley();
   });
-  afterEach(() => parley.closeConversations(started));
+  afterEach(() => parley.closeConversations());
   afterAll(async () => {
     await parley?.close();
   });
@@ -64,20 +58,8 @@ describe('escalation and hand-off on durable timers (time-skipping test server)'
   const support = () => parley.slack.messages('C0SUPPORT');
   const onCall = () => parley.slack.messages('C0ONCALL');
 
-  async function say(taskQueue: string, waId: string, body: string): Promise<Conversation> {
-    const message = await parley.inbound((timestamp) =>
-      hooks.textMessageWebhook({
-        phoneNumberId: PHONE_NUMBER_ID,
-        waId,
-        id: `wamid.${randomUUID()}`,
-        body,
-        timestamp,
-      }),
-    );
-    const handle = await parley.deliver(taskQueue, message);
-    if (!started.some((h) => h.workflowId === handle.workflowId)) started.push(handle);
-    return handle;
-  }
+  const say = (taskQueue: string, waId: string, body: string) =>
+    parley.say(taskQueue, { phoneNumberId: PHONE_NUMBER_ID, waId, body });
 
   it('hands off with the package and a notification, then reminds the team and pages on-call', async () => {
     const { taskQueue } = await parley.startWorker();
