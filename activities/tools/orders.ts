@@ -25,7 +25,7 @@ import {
   type ToolDeps,
 } from './common.js';
 import { zonedParts } from './opening-hours.js';
-import type { AgentTool, ToolOutcome } from './types.js';
+import type { AgentTool, ToolCaller, ToolOutcome } from './types.js';
 
 /** The one answer for "no such order" and "not this caller's order" (the number is not even echoed). */
 const ORDER_NOT_FOUND: ToolOutcome = {
@@ -63,6 +63,12 @@ function tracking(order: {
   return { carrier: order.carrier, trackingNumber: order.tracking_number, trackingUrl: order.tracking_url };
 }
 
+/** The order, only when it is the caller's own (the ownership check is in the query). */
+async function callersOrder(deps: ToolDeps, caller: ToolCaller, orderNumber: string) {
+  const waId = callerWaId(caller);
+  return waId ? findCustomerOrder(deps.db, waId, orderNumber) : undefined;
+}
+
 export function orderStatusTool(deps: ToolDeps): AgentTool {
   return defineTool({
     name: 'order_status',
@@ -71,8 +77,7 @@ export function orderStatusTool(deps: ToolDeps): AgentTool {
     parameters: orderParameters,
     args: orderArgs,
     async run({ orderNumber }, caller) {
-      const waId = callerWaId(caller);
-      const order = waId ? await findCustomerOrder(deps.db, waId, orderNumber) : undefined;
+      const order = await callersOrder(deps, caller, orderNumber);
       if (!order) return { ...ORDER_NOT_FOUND };
       return {
         status: 'ok',
@@ -108,8 +113,7 @@ export function shipmentTrackingTool(deps: ToolDeps): AgentTool {
     parameters: orderParameters,
     args: orderArgs,
     async run({ orderNumber }, caller) {
-      const waId = callerWaId(caller);
-      const order = waId ? await findCustomerOrder(deps.db, waId, orderNumber) : undefined;
+      const order = await callersOrder(deps, caller, orderNumber);
       if (!order) return { ...ORDER_NOT_FOUND };
       const parcel = tracking(order);
       if (!parcel) {
