@@ -5,6 +5,7 @@ import { createCsatActivities } from './csat-activities.js';
 import { createHandoffActivities, type HandoffDeps } from './handoff-activities.js';
 import { createKnowledgeActivities, type KnowledgeDeps } from './knowledge-activities.js';
 import { createMessageLogActivities } from './message-log-activities.js';
+import { createRefundActivities, type RefundDeps } from './refund-activities.js';
 import { createUnderstandingActivities, type UnderstandingDeps } from './understanding-activities.js';
 import { createWhatsAppActivities } from './whatsapp-activities.js';
 import type { GraphClient } from './whatsapp/graph-client.js';
@@ -17,6 +18,7 @@ export interface ActivityDeps {
   agent: Omit<AgentDeps, 'db'>;
   knowledge: KnowledgeDeps;
   handoff: HandoffDeps;
+  refunds: Omit<RefundDeps, 'db'>;
 }
 
 /** Every activity the worker registers, built from real dependencies (or test ones). */
@@ -29,6 +31,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createKnowledgeActivities(deps.knowledge),
     ...createCsatActivities(deps),
     ...createHandoffActivities(deps.handoff),
+    ...createRefundActivities({ ...deps.refunds, db: deps.db }),
     /**
      * The worker's conversation settings, read by each workflow run through a local activity: a
      * config change reaches running conversations at their next run, and replays stay deterministic.

@@ -7,6 +7,8 @@ import type { ConversationGateway } from './conversation-gateway.js';
 import { ApiError, errorBody } from './errors.js';
 import { createHealthRoutes, type ReadinessProbes } from './health-routes.js';
 import { createOperatorRoutes } from './operator-routes.js';
+import { createRefundRoutes } from './refund-routes.js';
+import type { RefundGateway } from './refund-gateway.js';
 import { createTicketRoutes } from './ticket-routes.js';
 import { createWhatsAppWebhookRoutes } from './whatsapp/webhook-routes.js';
 import { createZendeskWebhookRoutes } from './zendesk-webhook-routes.js';
@@ -14,6 +16,7 @@ import { createZendeskWebhookRoutes } from './zendesk-webhook-routes.js';
 export interface AppDeps {
   whatsapp: { appSecret: string; verifyToken: string };
   conversations: ConversationGateway;
+  refunds: RefundGateway;
   db: Db;
   operatorApiToken: string | undefined;
   /** Zendesk's webhook signing secret; undefined: `/webhooks/zendesk` is off (404). */
@@ -33,6 +36,10 @@ export function createApp(deps: AppDeps) {
   app.route(
     '/api/tickets',
     createTicketRoutes({ token: deps.operatorApiToken, conversations: deps.conversations, db: deps.db }),
+  );
+  app.route(
+    '/api/refunds',
+    createRefundRoutes({ token: deps.operatorApiToken, db: deps.db, refunds: deps.refunds }),
   );
   app.route(
     '/api',

@@ -7,6 +7,7 @@ import { createDb } from '../db/database.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { createApp } from './app.js';
 import { createTemporalConversationGateway } from './conversation-gateway.js';
+import { createRefundGateway } from './refund-gateway.js';
 
 export interface RunningApi {
   url: string;
@@ -29,6 +30,7 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
   const app = createApp({
     whatsapp: { appSecret: config.whatsapp.appSecret, verifyToken: config.whatsapp.verifyToken },
     conversations,
+    refunds: createRefundGateway({ client, taskQueue: config.temporal.taskQueue }),
     db,
     operatorApiToken: config.operatorApiToken,
     zendeskWebhookSecret: config.zendeskWebhookSecret,

@@ -13,6 +13,7 @@ import {
 import type { ConversationGateway } from './conversation-gateway.js';
 import { ApiError } from './errors.js';
 import { createOperatorApp } from './operator-auth.js';
+import { body } from './validation.js';
 
 const agentIdSchema = z.string().trim().min(1).max(100);
 const schemas = {
@@ -43,23 +44,6 @@ export function createOperatorRoutes(deps: {
   const { conversations, db } = deps;
   const { app, enabled } = createOperatorApp(deps.token);
   if (!enabled) return app;
-
-  const body = async <S extends z.ZodType>(req: Request, schema: S): Promise<z.infer<S>> => {
-    let json: unknown;
-    try {
-      json = await req.json();
-    } catch {
-      json = {};
-    }
-    const parsed = schema.safeParse(json);
-    if (!parsed.success) {
-      const problems = parsed.error.issues
-        .map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`)
-        .join('; ');
-      throw new ApiError(400, 'invalid_request', problems);
-    }
-    return parsed.data;
-  };
 
   app.post('/agents', async (c) => {
     const agent = await body(c.req.raw, schemas.agent);

@@ -21,6 +21,7 @@ import {
 import type { ConversationGateway } from './conversation-gateway.js';
 import { ApiError } from './errors.js';
 import { createOperatorApp } from './operator-auth.js';
+import { body, parse } from './validation.js';
 
 const STATUSES = ['open', 'pending', 'solved', 'closed'] as const;
 const agentIdSchema = z.string().trim().min(1).max(100);
@@ -268,25 +269,4 @@ function statusFailure(ticketId: string, reason: 'not_found' | 'closed'): ApiErr
   return reason === 'not_found'
     ? new ApiError(404, 'ticket_not_found', `No ticket ${ticketId}`)
     : new ApiError(409, 'ticket_closed', `Ticket ${ticketId} is closed and cannot change`);
-}
-
-function parse<S extends z.ZodType>(schema: S, value: unknown, what: 'body' | 'query'): z.infer<S> {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) {
-    const problems = parsed.error.issues
-      .map((i) => `${i.path.join('.') || `(${what})`}: ${i.message}`)
-      .join('; ');
-    throw new ApiError(400, 'invalid_request', problems);
-  }
-  return parsed.data;
-}
-
-async function body<S extends z.ZodType>(req: Request, schema: S): Promise<z.infer<S>> {
-  let json: unknown;
-  try {
-    json = await req.json();
-  } catch {
-    json = {};
-  }
-  return parse(schema, json, 'body');
 }

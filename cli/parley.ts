@@ -20,6 +20,7 @@ import {
   startKnowledgeSync,
   unscheduleKnowledgeSync,
 } from './kb-commands.js';
+import { REFUNDS_USAGE, RefundUsageError, runRefundCommand } from './refund-commands.js';
 
 export const USAGE = `Usage: parley <command>
 
@@ -36,6 +37,9 @@ Knowledge base:
       (--every: 30m, 6h, 1d…; overlapping runs are skipped).
   parley kb unschedule
       Delete that schedule.
+
+${REFUNDS_USAGE}
+
   parley help
       This text.
 
@@ -43,7 +47,8 @@ Knowledge base:
 against the current directory. With \`npm run dev\` the worker shares this machine's filesystem.
 
 Environment: TEMPORAL_ADDRESS (default localhost:7233), TEMPORAL_NAMESPACE (default), and
-TEMPORAL_TASK_QUEUE (parley-conversations): where the Parley worker polls.
+TEMPORAL_TASK_QUEUE (parley-conversations): where the Parley worker polls (kb commands);
+PARLEY_API_URL (default http://localhost:3000) and OPERATOR_API_TOKEN (refunds commands).
 Exit codes: 0 done, 1 failed (including a sync with failed documents), 2 usage error.`;
 
 class UsageError extends Error {}
@@ -62,6 +67,7 @@ export async function main(
       io.out(USAGE);
       return 2;
     }
+    if (group === 'refunds') return await runRefundCommand(command, rest, env, io);
     if (group !== 'kb') throw new UsageError(`unknown command: ${group}`);
     if (command === undefined || ['help', '--help', '-h'].includes(command)) {
       io.out(USAGE);
@@ -72,7 +78,7 @@ export async function main(
     const settings = loadTemporalSettings(env);
     return await run(rest, settings, io);
   } catch (err) {
-    if (err instanceof UsageError || isParseArgsError(err)) {
+    if (err instanceof UsageError || err instanceof RefundUsageError || isParseArgsError(err)) {
       io.err(`parley: ${(err as Error).message}\n`);
       io.err(USAGE);
       return 2;

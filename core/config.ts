@@ -7,6 +7,7 @@ import { DEFAULT_ESCALATION_POLICY } from '../workflows/escalation-policy.js';
 import { z } from 'zod';
 import { DEFAULT_INTENTS } from '../activities/understanding/types.js';
 import type { ConversationSettings } from '../workflows/definitions.js';
+import type { RefundSettings } from '../workflows/refund-definitions.js';
 
 /**
  * The whole process configuration, parsed once from the environment at start. Anything below reads
@@ -155,6 +156,14 @@ const envSchema = z.object({
       .default(10 * 60_000),
   ),
   AUTO_APPROVE_REFUND_CENTS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).default(5_000)),
+  /** Who pays refunds: the built-in ledger (embedded default) or Stripe. */
+  PAYMENTS: z.preprocess(emptyAsUndefined, z.enum(['ledger', 'stripe']).default('ledger')),
+  STRIPE_SECRET_KEY: optionalString,
+  STRIPE_API_URL: optionalString,
+  STRIPE_API_VERSION: optionalString,
+  /** A refund awaiting approval this long pages on-call; after the expiry it is declined. */
+  REFUND_APPROVAL_ESCALATE_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).default(4 * HOUR)),
+  REFUND_APPROVAL_EXPIRE_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).default(7 * 24 * HOUR)),
   CSAT_DELAY_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).default(HOUR)),
   /** Approved template for a survey after the 24-hour window; unset: such surveys are skipped. */
   CSAT_TEMPLATE: optionalString,
@@ -194,6 +203,8 @@ export interface Config {
   operatorApiToken: string | undefined;
   publicUrl: string;
   helpdesk: { kind: 'builtin' } | { kind: 'zendesk'; url: string; email: string; apiToken: string };
+  payments: { kind: 'ledger' } | { kind: 'stripe'; secretKey: string; apiUrl?: string; apiVersion?: string };
+  refunds: RefundSettings;
   /** Verifies Zendesk's webhook (agent comments → WhatsApp); undefined: `/webhooks/zendesk` is off. */
   zendeskWebhookSecret: string | undefined;
   slack: {
@@ -290,6 +301,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     operatorApiToken: e.OPERATOR_API_TOKEN,
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     helpdesk: helpdeskConfig(e),
+    payments: paymentsConfig(e),
+    refunds: {
+      autoApproveRefundCents: e.AUTO_APPROVE_REFUND_CENTS,
+      approvalEscalateMs: e.REFUND_APPROVAL_ESCALATE_MS,
+      approvalExpireMs: Math.max(e.REFUND_APPROVAL_EXPIRE_MS, e.REFUND_APPROVAL_ESCALATE_MS),
+    },
     zendeskWebhookSecret: e.ZENDESK_WEBHOOK_SECRET,
     slack: {
       ...(e.SLACK_BOT_TOKEN ? { token: e.SLACK_BOT_TOKEN } : {}),
@@ -358,6 +375,20 @@ function parseBusinessHours(json: string | undefined): BusinessHours {
     );
   }
   return hours;
+}
+
+/** PAYMENTS=stripe needs its secret key; the built-in ledger needs nothing. */
+function paymentsConfig(e: Env): Config['payments'] {
+  if (e.PAYMENTS === 'ledger') return { kind: 'ledger' };
+  if (!e.STRIPE_SECRET_KEY) {
+    throw new ConfigError('Invalid configuration:\n  STRIPE_SECRET_KEY: is required when PAYMENTS=stripe');
+  }
+  return {
+    kind: 'stripe',
+    secretKey: e.STRIPE_SECRET_KEY,
+    ...(e.STRIPE_API_URL ? { apiUrl: e.STRIPE_API_URL } : {}),
+    ...(e.STRIPE_API_VERSION ? { apiVersion: e.STRIPE_API_VERSION } : {}),
+  };
 }
 
 /** HELPDESK=zendesk needs its three variables; the built-in queue needs nothing. */

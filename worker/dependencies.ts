@@ -7,7 +7,10 @@ import { createRetriever } from '../activities/knowledge/retrieval.js';
 import { createBuiltinQueue } from '../activities/helpdesk/builtin-queue.js';
 import type { Helpdesk } from '../activities/helpdesk/types.js';
 import { createZendeskHelpdesk } from '../activities/helpdesk/zendesk.js';
-import { createSlackNotifier } from '../activities/notify/slack.js';
+import { createSlackNotifier, type SlackNotifier } from '../activities/notify/slack.js';
+import { createLedgerProvider } from '../activities/payments/ledger.js';
+import { createStripeProvider } from '../activities/payments/stripe.js';
+import type { PaymentProvider } from '../activities/payments/types.js';
 import { createReadOnlyTools, DEMO_BUSINESS } from '../activities/tools/index.js';
 import type { ModelClient } from '../activities/understanding/model-client.js';
 import type { Ocr } from '../activities/understanding/ocr.js';
@@ -44,6 +47,18 @@ export function createActivityDeps(
     : undefined;
   const index = createVectorIndex(config, db, logger);
   const tools = createReadOnlyTools({ db, business: DEMO_BUSINESS });
+  const slack: SlackNotifier | undefined = config.slack.token
+    ? createSlackNotifier({
+        token: config.slack.token,
+        ...(config.slack.apiUrl ? { apiUrl: config.slack.apiUrl } : {}),
+        logger,
+      })
+    : undefined;
+  const channels = {
+    ...(config.slack.channel ? { team: config.slack.channel } : {}),
+    ...(config.slack.onCallChannel ? { onCall: config.slack.onCallChannel } : {}),
+    ...(config.slack.onCallMention ? { onCallMention: config.slack.onCallMention } : {}),
+  };
   return {
     db,
     graph,
@@ -65,21 +80,35 @@ export function createActivityDeps(
     handoff: {
       db,
       helpdesk: createHelpdesk(config, db, logger),
-      slack: config.slack.token
-        ? createSlackNotifier({
-            token: config.slack.token,
-            ...(config.slack.apiUrl ? { apiUrl: config.slack.apiUrl } : {}),
-            logger,
-          })
-        : undefined,
-      channels: {
-        ...(config.slack.channel ? { team: config.slack.channel } : {}),
-        ...(config.slack.onCallChannel ? { onCall: config.slack.onCallChannel } : {}),
-        ...(config.slack.onCallMention ? { onCallMention: config.slack.onCallMention } : {}),
-      },
+      slack,
+      channels,
       conversationUrlBase: `${config.publicUrl}/api/conversations`,
     },
+    refunds: {
+      payments: createPaymentProvider(config, db, logger),
+      settings: config.refunds,
+      slack,
+      channels,
+      operatorUrl: config.publicUrl,
+    },
   };
+}
+
+/** The built-in ledger by default; Stripe when PAYMENTS=stripe. */
+function createPaymentProvider(config: Config, db: Db, logger: Logger): PaymentProvider {
+  if (config.payments.kind === 'stripe') {
+    const { secretKey, apiUrl, apiVersion } = config.payments;
+    return createStripeProvider({
+      secretKey,
+      ...(apiUrl ? { apiUrl } : {}),
+      ...(apiVersion ? { apiVersion } : {}),
+      // Below the payment activity's 20 s start-to-close, so a slow Stripe is a retryable timeout.
+      timeoutMs: 10_000,
+      logger,
+    });
+  }
+  // What was paid for a payment is the total of the shop order it paid.
+  return createLedgerProvider({ db });
 }
 
 /** The built-in Postgres queue by default; Zendesk when HELPDESK=zendesk. */

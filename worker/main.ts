@@ -1,5 +1,5 @@
 import { NativeConnection, type WorkflowBundle } from '@temporalio/worker';
-import { createActivities } from '../activities/index.js';
+import { createActivities, type ActivityDeps } from '../activities/index.js';
 import { createModelClient } from '../activities/understanding/model-client.js';
 import { createOcr, OCR_LANGUAGES } from '../activities/understanding/ocr.js';
 import { createGraphClient } from '../activities/whatsapp/graph-client.js';
@@ -24,7 +24,11 @@ export interface RunningWorker {
 export async function startWorker(
   config: Config,
   logger: Logger,
-  opts: { workflowBundle?: WorkflowBundle } = {},
+  opts: {
+    workflowBundle?: WorkflowBundle;
+    /** Adjusts the activities' dependencies (the fault-injection tests add their crash points). */
+    adjustDeps?: (deps: ActivityDeps) => ActivityDeps;
+  } = {},
 ): Promise<RunningWorker> {
   if (!config.databaseUrl) throw new Error('DATABASE_URL is required to run the worker');
   const db = createDb(config.databaseUrl, {
@@ -49,17 +53,19 @@ export async function startWorker(
     taskQueue: config.temporal.taskQueue,
     workflowBundle: opts.workflowBundle,
     activities: createActivities(
-      createActivityDeps(config, {
-        db,
-        model,
-        ocr,
-        logger,
-        graph: createGraphClient({
-          graphUrl: config.whatsapp.graphUrl,
-          apiVersion: config.whatsapp.apiVersion,
-          accessToken: config.whatsapp.accessToken,
+      (opts.adjustDeps ?? ((d) => d))(
+        createActivityDeps(config, {
+          db,
+          model,
+          ocr,
+          logger,
+          graph: createGraphClient({
+            graphUrl: config.whatsapp.graphUrl,
+            apiVersion: config.whatsapp.apiVersion,
+            accessToken: config.whatsapp.accessToken,
+          }),
         }),
-      }),
+      ),
     ),
   });
   logger.info('worker started', {

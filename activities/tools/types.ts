@@ -23,7 +23,55 @@ export type ToolOutcome =
   /** The arguments do not fit the tool's schema. */
   | { status: 'invalid_arguments'; reason: string }
   /** The tool kept failing (its backend is down): set by the workflow after the retries. */
-  | { status: 'unavailable'; reason: string };
+  | { status: 'unavailable'; reason: string }
+  /**
+   * An action tool checked everything it can and proposes a change: nothing has happened yet. The
+   * workflow asks the customer to confirm with reply buttons and only then executes the proposal.
+   */
+  | { status: 'needs_confirmation'; proposal: ActionProposal; data?: unknown };
+
+/** Everything an action can do, each executed by code after the customer confirmed. */
+export type ActionName =
+  | 'refund'
+  | 'create_return'
+  | 'reschedule_appointment'
+  | 'manage_subscription'
+  | 'apply_promo_code';
+
+/**
+ * A change an action tool validated and proposes. Plain JSON (it lives in workflow state and
+ * history). The parameters are the tool's validated, normalised ones — never the model's raw text —
+ * and the executor checks ownership and preconditions again when it runs (they may have changed
+ * while the customer thought about it).
+ */
+export interface ActionProposal {
+  action: ActionName;
+  /**
+   * Derived from what is changed (e.g. `return:1042:1`), never from a run id: the idempotency key of
+   * the execution, so a retried or replayed confirmation changes things once.
+   */
+  actionKey: string;
+  /** One short line the customer confirms, in their language, built by code (≤ 300 characters). */
+  summary: string;
+  /** The executor's validated input. */
+  params: Record<string, unknown>;
+}
+
+/** What executing a confirmed proposal did. */
+export type ActionResult =
+  | {
+      status: 'done';
+      /** One short line for the customer, in their language, built by code. */
+      summary: string;
+      /** A document to send as a WhatsApp document message (return label, invoice…). */
+      document?: DocumentRef;
+      data?: unknown;
+    }
+  /** A precondition no longer holds (window passed, slot taken, code used…): nothing changed. */
+  | { status: 'refused'; reason: string; summary: string };
+
+/** A document Parley can render for a customer (rendered and sent by the sendDocument activity). */
+export type DocumentRef = { kind: 'invoice'; orderId: string } | { kind: 'return_label'; returnId: string };
 
 /** One tool as offered to the model: an OpenAI function tool plus its executor. */
 export interface AgentTool {

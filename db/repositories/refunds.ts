@@ -1,6 +1,6 @@
-import { sql } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { Db } from '../database.js';
-import type { RefundStatus } from '../tables/refunds.js';
+import type { RefundStatus, RefundsTable } from '../tables/refunds.js';
 
 /** Refunds that count against what an order can still refund (all but the failed and rejected). */
 const COMMITTED: readonly RefundStatus[] = [
@@ -32,6 +32,10 @@ export interface RefundRequest {
   conversationId?: string;
   reason: string;
   amountCents: number;
+  /** What was paid (the provider's payment reference). */
+  paymentRef?: string;
+  /** Who asked for it. */
+  requestedBy?: string;
   /** `awaiting_approval` above the auto-approve threshold, `reserved` otherwise. */
   status: 'reserved' | 'awaiting_approval';
 }
@@ -100,6 +104,8 @@ export async function reserveRefund(db: Db, req: RefundRequest): Promise<Reserve
         provider: null,
         provider_refund_id: null,
         failure_reason: null,
+        payment_ref: req.paymentRef ?? null,
+        requested_by: req.requestedBy ?? null,
       })
       .execute();
     return { outcome: 'reserved', refundId: req.refundId, status: req.status, amountCents: req.amountCents };
@@ -136,5 +142,51 @@ export async function recordRefundAttempt(
       outcome: a.outcome,
       detail: a.detail ?? null,
     })
+    .execute();
+}
+
+export type RefundRow = Selectable<RefundsTable>;
+
+export async function getRefund(db: Db, refundId: string): Promise<RefundRow | undefined> {
+  return db.selectFrom('refunds').selectAll().where('refund_id', '=', refundId).executeTakeFirst();
+}
+
+/**
+ * Moves a refund from one of `from` to `to` in one conditional UPDATE: of two racing callers (two
+ * ops terminals, a retried activity) exactly one sees `true`. The ledger's state machine lives in
+ * these guards, not in the callers' good intentions.
+ */
+export async function transitionRefund(
+  db: Db,
+  refundId: string,
+  from: readonly RefundStatus[],
+  to: RefundStatus,
+  patch: Partial<Pick<RefundRow, 'approved_by' | 'provider' | 'provider_refund_id' | 'failure_reason'>> = {},
+): Promise<boolean> {
+  const result = await db
+    .updateTable('refunds')
+    .set({ status: to, updated_at: new Date(), ...patch })
+    .where('refund_id', '=', refundId)
+    .where('status', 'in', [...from])
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+export async function listRefunds(
+  db: Db,
+  opts: { statuses?: readonly RefundStatus[]; orderId?: string; limit?: number } = {},
+): Promise<RefundRow[]> {
+  let query = db.selectFrom('refunds').selectAll().orderBy('created_at', 'desc').limit(opts.limit ?? 100);
+  if (opts.statuses?.length) query = query.where('status', 'in', [...opts.statuses]);
+  if (opts.orderId) query = query.where('order_id', '=', opts.orderId);
+  return query.execute();
+}
+
+export async function listRefundAttempts(db: Db, refundId: string) {
+  return db
+    .selectFrom('refund_attempts')
+    .select(['requested_by', 'outcome', 'detail', 'at'])
+    .where('refund_id', '=', refundId)
+    .orderBy('id')
     .execute();
 }

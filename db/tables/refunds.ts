@@ -17,6 +17,10 @@ export interface RefundsTable {
   provider: string | null;
   provider_refund_id: string | null;
   failure_reason: string | null;
+  /** What was paid (added by migration 19-30; null on rows reserved before it). */
+  payment_ref: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Who asked for the refund (`customer:<masked number>`, an agent, ops). */
+  requested_by: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: ColumnType<Date, Date | undefined, never>;
   updated_at: ColumnType<Date, Date | undefined, Date>;
 }

@@ -51,6 +51,8 @@ export interface ShopOrdersTable {
    */
   estimated_delivery: ColumnType<Date | null, string | null, string | null>;
   delivered_at: Date | null;
+  /** What paid the order (a Stripe PaymentIntent `pi_…`); null until paid. */
+  payment_ref: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface ShopOrderLinesTable {

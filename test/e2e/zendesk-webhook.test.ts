@@ -2,6 +2,7 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/app.js';
 import { verifyZendeskSignature } from '../../api/zendesk-webhook-routes.js';
+import type { RefundGateway } from '../../api/refund-gateway.js';
 import type { ConversationGateway } from '../../api/conversation-gateway.js';
 import { silentLogger } from '../../core/logger.js';
 import { linkHelpdeskTicket } from '../../db/repositories/helpdesk-links.js';
@@ -261,6 +262,7 @@ describe('Zendesk webhook: agent comments reach the customer on WhatsApp (real T
     const app = createApp({
       whatsapp: { appSecret: 'x', verifyToken: 'y' },
       conversations: {} as ConversationGateway,
+      refunds: {} as RefundGateway,
       db: parley.db,
       operatorApiToken: undefined,
       readiness: { temporal: async () => {}, postgres: async () => {} },

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { Client, Connection } from '@temporalio/client';
 import { inject } from 'vitest';
+import type { ActivityDeps } from '../../activities/index.js';
 import { startApi, type RunningApi } from '../../api/main.js';
 import { loadConfig, type Config } from '../../core/config.js';
 import { silentLogger } from '../../core/logger.js';
@@ -42,7 +43,12 @@ export type TestParley = Awaited<ReturnType<typeof startTestParley>>;
  * exactly as Meta would.
  */
 export async function startTestParley(
-  opts: { env?: Record<string, string>; worker?: boolean; demoData?: boolean } = {},
+  opts: {
+    env?: Record<string, string>;
+    worker?: boolean;
+    demoData?: boolean;
+    adjustDeps?: (deps: ActivityDeps) => ActivityDeps;
+  } = {},
 ) {
   const { db, url: databaseUrl } = await createTestDatabase();
   // The demo shop and its knowledge base, unless a test is about starting from nothing.
@@ -67,7 +73,10 @@ export async function startTestParley(
   });
   let worker: RunningWorker | undefined;
   if (opts.worker !== false)
-    worker = await startWorker(config, silentLogger, { workflowBundle: await workflowBundle() });
+    worker = await startWorker(config, silentLogger, {
+      workflowBundle: await workflowBundle(),
+      ...(opts.adjustDeps ? { adjustDeps: opts.adjustDeps } : {}),
+    });
   const api: RunningApi = await startApi(config, silentLogger);
   const connection = await Connection.connect({ address: inject('temporalAddress') });
   const client = new Client({ connection });

@@ -1,0 +1,310 @@
+import {
+  ActivityFailure,
+  allHandlersFinished,
+  ApplicationFailure,
+  condition,
+  getExternalWorkflowHandle,
+  log,
+  proxyActivities,
+  proxyLocalActivities,
+  setHandler,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
+import {
+  approveRefundUpdate,
+  refundSettledSignal,
+  refundStateQuery,
+  rejectRefundUpdate,
+  retryRefundUpdate,
+  type ApprovalDecision,
+  type RefundOutcome,
+  type RefundSettled,
+  type RefundView,
+  type RefundWorkflowInput,
+  type RetryResult,
+} from './refund-definitions.js';
+
+const ledger = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '10s',
+  retry: { initialInterval: '500ms', maximumInterval: '30s' },
+});
+// The provider call: retried with backoff for ~10 minutes on transient errors (5xx, timeouts, lost
+// answers, 429 with its Retry-After); refusals, conflicts and auth errors are not retried. A short
+// start-to-close means a worker killed mid-call is noticed quickly and the call retried elsewhere.
+const provider = proxyActivities<Activities>({
+  startToCloseTimeout: '20s',
+  retry: {
+    initialInterval: '1s',
+    backoffCoefficient: 2,
+    maximumInterval: '2m',
+    maximumAttempts: 10,
+    nonRetryableErrorTypes: [
+      'PaymentRejected',
+      'PaymentIdempotencyConflict',
+      'PaymentAuthError',
+      'PaymentPermanentError',
+      'RefundNotProcessing',
+      'RefundNotFound',
+    ],
+  },
+});
+const notices = proxyActivities<Activities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 5 },
+});
+
+/**
+ * One refund, from request to money (id = the refund id). Reserve it in the ledger, wait for a
+ * person's approval when it is above the auto-approve limit (paging on-call when the wait runs long,
+ * declining when it expires), pay it through the provider, record the result.
+ *
+ * A failed refund ends its run; ops retry it with `retryRefund` sent by update-with-start, which
+ * starts a new run on the same id — or joins the run already retrying, so two terminals retrying at
+ * once get one attempt. Every request (who asked, what happened) goes to the refund's audit trail.
+ * Paying twice is prevented three times over: the ledger transitions are conditional, the provider
+ * is asked for a refund under this id before a new one is made, and the id is its idempotency key.
+ */
+export async function refundWorkflow(input: RefundWorkflowInput): Promise<RefundOutcome> {
+  const { refundId } = input;
+  let refund: RefundView | undefined;
+  let decision: { approve: boolean; by: string; note?: string } | undefined;
+  let loaded = false;
+  const retries: RetryRequest[] = [];
+
+  setHandler(refundStateQuery, () => refund);
+
+  const invalid = (message: string) =>
+    ApplicationFailure.create({ type: 'InvalidCommand', message, nonRetryable: true });
+  const validateDecision = (d: ApprovalDecision) => {
+    if (typeof d?.by !== 'string' || d.by.trim() === '' || d.by.length > 200)
+      throw invalid('by must name who decides (at most 200 characters)');
+    if (d.note !== undefined && (typeof d.note !== 'string' || d.note.length > 1000))
+      throw invalid('note must be at most 1000 characters');
+    if (refund && refund.status !== 'awaiting_approval')
+      throw invalid(`refund ${refundId} is ${refund.status}, not awaiting approval`);
+    if (decision)
+      throw invalid(`refund ${refundId} was already ${decision.approve ? 'approved' : 'declined'}`);
+  };
+  for (const [update, approve] of [
+    [approveRefundUpdate, true],
+    [rejectRefundUpdate, false],
+  ] as const) {
+    setHandler(
+      update,
+      async (d) => {
+        await condition(() => loaded);
+        validateDecision(d);
+        decision = { approve, by: d.by, ...(d.note ? { note: d.note } : {}) };
+        await condition(() => refund?.status !== 'awaiting_approval');
+        return refund!;
+      },
+      { validator: validateDecision },
+    );
+  }
+  setHandler(
+    retryRefundUpdate,
+    async ({ by }) => {
+      const request: RetryRequest = { by };
+      retries.push(request);
+      await condition(() => request.result !== undefined);
+      return request.result!;
+    },
+    {
+      validator: ({ by }) => {
+        if (typeof by !== 'string' || by.trim() === '' || by.length > 200)
+          throw invalid('by must name who asks for the retry (at most 200 characters)');
+      },
+    },
+  );
+
+  const settings = await ledger.refundSettings.executeWithOptions({ summary: 'Load refund settings' }, []);
+  if (input.request) {
+    const reserved = await ledger.reserveRefund.executeWithOptions({ summary: 'Reserve in the ledger' }, [
+      {
+        request: input.request,
+        needsApproval: input.request.amountCents > settings.autoApproveRefundCents,
+      },
+    ]);
+    if (!reserved.reserved) {
+      loaded = true;
+      const outcome: RefundOutcome = {
+        refundId,
+        status: 'refused',
+        reason:
+          reserved.reason === 'order_not_found'
+            ? 'the order does not exist'
+            : `only ${reserved.refundableCents} cents of the order can still be refunded`,
+      };
+      await answerRetries(outcome, 'not_retryable');
+      return outcome;
+    }
+    refund = reserved.refund;
+  } else {
+    refund = await ledger.loadRefund.executeWithOptions({ summary: 'Load the refund' }, [refundId]);
+  }
+  loaded = true;
+  if (!refund) {
+    const outcome: RefundOutcome = { refundId, status: 'refused', reason: 'no such refund in the ledger' };
+    await answerRetries(outcome, 'not_retryable');
+    return outcome;
+  }
+  const requestedBy = input.request?.requestedBy ?? 'parley';
+
+  if (refund.status === 'awaiting_approval') await awaitApproval();
+
+  // A new refund (or one a dead run left mid-attempt) is paid now; a failed one only on request.
+  if (refund.status === 'reserved' || refund.status === 'approved' || refund.status === 'processing') {
+    await attempt(requestedBy);
+  }
+  for (;;) {
+    const waiting = retries.filter((r) => !r.result);
+    if (waiting.length === 0) break;
+    if (refund.status === 'failed') {
+      await attempt(waiting[0]!.by, waiting[0]);
+      continue;
+    }
+    await answerRetries(outcomeOf(refund), 'not_retryable');
+  }
+
+  const outcome = outcomeOf(refund);
+  if (input.request?.conversationId) await tellConversation(input.request.conversationId, outcome.status);
+  await condition(allHandlersFinished);
+  return outcome;
+
+  // ---- steps ------------------------------------------------------------------------------------
+  async function awaitApproval(): Promise<void> {
+    await bestEffort(() =>
+      notices.notifyRefundTeam.executeWithOptions({ summary: 'Ask the team for approval' }, [
+        { kind: 'approval_needed', refund: refund! },
+      ]),
+    );
+    if (input.request?.conversationId)
+      await tellConversation(input.request.conversationId, 'awaiting_approval');
+    let decided = await condition(() => decision !== undefined, settings.approvalEscalateMs, {
+      summary: 'Wait for a person to approve the refund',
+    });
+    if (!decided) {
+      await bestEffort(() =>
+        notices.notifyRefundTeam.executeWithOptions({ summary: 'Page on-call: approval overdue' }, [
+          { kind: 'approval_overdue', refund: refund! },
+        ]),
+      );
+      decided = await condition(
+        () => decision !== undefined,
+        settings.approvalExpireMs - settings.approvalEscalateMs,
+        { summary: 'Wait for the approval until it expires' },
+      );
+    }
+    const d = decision ?? { approve: false, by: 'parley', note: 'approval expired' };
+    refund = await ledger.decideRefundApproval.executeWithOptions(
+      { summary: d.approve ? `Approved by ${d.by}` : `Declined by ${d.by}` },
+      [{ refundId, approve: d.approve, by: d.by, ...(d.note ? { note: d.note } : {}) }],
+    );
+  }
+
+  /** One payment attempt; `trigger` is the ops request that asked for it (others waiting join it). */
+  async function attempt(by: string, trigger?: RetryRequest): Promise<void> {
+    const claim = await ledger.startRefundAttempt.executeWithOptions({ summary: `Start payment (${by})` }, [
+      { refundId, requestedBy: by },
+    ]);
+    refund = claim.refund;
+    if (!claim.claimed) {
+      await answerRetries(outcomeOf(refund), 'not_retryable');
+      return;
+    }
+    try {
+      refund = await provider.payRefund.executeWithOptions({ summary: 'Pay the refund' }, [{ refundId }]);
+    } catch (err) {
+      refund = await ledger.failRefund.executeWithOptions({ summary: 'Record the failure' }, [
+        { refundId, reason: failureReason(err), requestedBy: by },
+      ]);
+      if (refund.status === 'failed') {
+        await bestEffort(() =>
+          notices.notifyRefundTeam.executeWithOptions({ summary: 'Tell the team the refund failed' }, [
+            { kind: 'failed', refund: refund! },
+          ]),
+        );
+      }
+    }
+    // The request that ran the attempt, and every one that arrived while it ran, get its outcome.
+    const outcome = outcomeOf(refund);
+    for (const r of retries.filter((x) => !x.result)) {
+      r.result = { ...outcome, handling: r === trigger ? 'retried' : 'joined' };
+      await recordRequest(r.by, r.result);
+    }
+  }
+
+  async function answerRetries(outcome: RefundOutcome, handling: RetryResult['handling']): Promise<void> {
+    for (const r of retries.filter((x) => !x.result)) {
+      r.result = { ...outcome, handling };
+      await recordRequest(r.by, r.result);
+    }
+  }
+
+  async function recordRequest(by: string, result: RetryResult): Promise<void> {
+    await ledger.recordRefundRequest.executeWithOptions({ summary: `Record the retry by ${by}` }, [
+      {
+        refundId,
+        requestedBy: by,
+        outcome: `retry ${result.handling}: ${result.status}`,
+        ...(result.reason ? { detail: result.reason } : {}),
+      },
+    ]);
+  }
+
+  async function tellConversation(conversationId: string, status: RefundSettled['status']): Promise<void> {
+    const r = refund;
+    if (!r) return;
+    try {
+      await getExternalWorkflowHandle(conversationId).signal(refundSettledSignal, {
+        refundId,
+        status,
+        amountCents: r.amountCents,
+        currency: r.currency,
+        orderId: r.orderId,
+      });
+    } catch (err) {
+      // The conversation has closed: the ledger and the team's notice carry the outcome.
+      log.info('conversation not told about the refund', { refundId, reason: String(err) });
+    }
+  }
+}
+
+interface RetryRequest {
+  by: string;
+  result?: RetryResult;
+}
+
+const OUTCOME_OF_STATUS: Record<RefundView['status'], RefundOutcome['status']> = {
+  succeeded: 'succeeded',
+  rejected: 'rejected',
+  failed: 'failed',
+  awaiting_approval: 'awaiting_approval',
+  reserved: 'in_progress',
+  approved: 'in_progress',
+  processing: 'in_progress',
+};
+
+function outcomeOf(refund: RefundView): RefundOutcome {
+  const status = OUTCOME_OF_STATUS[refund.status];
+  return {
+    refundId: refund.refundId,
+    status,
+    ...(refund.failureReason ? { reason: refund.failureReason } : {}),
+    refund,
+  };
+}
+
+function failureReason(err: unknown): string {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  if (cause instanceof ApplicationFailure) return `${cause.type ?? 'error'}: ${cause.message}`;
+  return cause instanceof Error ? cause.message : String(cause);
+}
+
+async function bestEffort(fn: () => Promise<unknown>): Promise<void> {
+  try {
+    await fn();
+  } catch (err) {
+    log.warn('refund notice failed; continuing', { reason: failureReason(err) });
+  }
+}
