@@ -8,6 +8,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { log } from '@temporalio/activity';
 import type { Db } from '../db/database.js';
 import {
+  claimRefundAttempt,
   getRefund,
   recordRefundAttempt,
   reserveRefund,
@@ -128,30 +129,23 @@ export function createRefundActivities(deps: RefundDeps) {
     },
 
     /**
-     * Claims the refund for one payment attempt (reserved/approved → processing, or failed →
-     * processing for an ops retry). `processing` already — a run that died mid-attempt — is taken
-     * over: the provider call is idempotent. Anything else is not payable and says why.
+     * Claims the refund for one payment attempt (see `claimRefundAttempt`): only one caller wins; a
+     * failed refund whose share of the order was taken meanwhile is declined instead.
      */
     async startRefundAttempt(input: {
       refundId: string;
       requestedBy: string;
     }): Promise<{ claimed: boolean; refund: RefundView }> {
-      const claimed = await transitionRefund(
-        db,
-        input.refundId,
-        ['reserved', 'approved', 'failed', 'processing'],
-        'processing',
-        { failure_reason: null },
-      );
-      const row = await load(input.refundId);
-      if (claimed) {
+      const claim = await claimRefundAttempt(db, input.refundId);
+      if (claim.claimed || claim.reason === 'no_room_left') {
         await recordRefundAttempt(db, {
           refundId: input.refundId,
           requestedBy: input.requestedBy,
-          outcome: 'attempt_started',
+          outcome: claim.claimed ? 'attempt_started' : 'rejected',
+          ...(claim.claimed ? {} : { detail: `only ${claim.refundableCents} cents of the order are left` }),
         });
       }
-      return { claimed, refund: toRefundView(row) };
+      return { claimed: claim.claimed, refund: toRefundView(await load(input.refundId)) };
     },
 
     /**

@@ -176,7 +176,11 @@ export async function listRefunds(
   db: Db,
   opts: { statuses?: readonly RefundStatus[]; orderId?: string; limit?: number } = {},
 ): Promise<RefundRow[]> {
-  let query = db.selectFrom('refunds').selectAll().orderBy('created_at', 'desc').limit(opts.limit ?? 100);
+  let query = db
+    .selectFrom('refunds')
+    .selectAll()
+    .orderBy('created_at', 'desc')
+    .limit(opts.limit ?? 100);
   if (opts.statuses?.length) query = query.where('status', 'in', [...opts.statuses]);
   if (opts.orderId) query = query.where('order_id', '=', opts.orderId);
   return query.execute();
@@ -189,4 +193,65 @@ export async function listRefundAttempts(db: Db, refundId: string) {
     .where('refund_id', '=', refundId)
     .orderBy('id')
     .execute();
+}
+
+export type ClaimOutcome =
+  { claimed: true } | { claimed: false; reason: 'not_payable' | 'no_room_left'; refundableCents?: number };
+
+/**
+ * Claims a refund for one payment attempt: reserved, approved or (a dead run's) processing refunds
+ * move to processing. A failed refund released its share of the order when it failed, so retrying
+ * it re-checks the room under the order lock: if later refunds took it, the refund is declined
+ * (`rejected`) instead of asking the provider for more than is left.
+ */
+export async function claimRefundAttempt(db: Db, refundId: string): Promise<ClaimOutcome> {
+  return db.transaction().execute(async (tx) => {
+    const current = await tx
+      .selectFrom('refunds')
+      .select(['order_id', 'status', 'amount_cents'])
+      .where('refund_id', '=', refundId)
+      .executeTakeFirst();
+    if (!current) return { claimed: false, reason: 'not_payable' };
+    const order = await tx
+      .selectFrom('shop_orders')
+      .select('total_cents')
+      .where('id', '=', current.order_id)
+      .forUpdate()
+      .executeTakeFirst();
+    const row = await tx
+      .selectFrom('refunds')
+      .select(['status', 'amount_cents'])
+      .where('refund_id', '=', refundId)
+      .forUpdate()
+      .executeTakeFirstOrThrow();
+    if (!['reserved', 'approved', 'processing', 'failed'].includes(row.status))
+      return { claimed: false, reason: 'not_payable' };
+    if (row.status === 'failed') {
+      const { committed } = await tx
+        .selectFrom('refunds')
+        .select(sql<string>`coalesce(sum(amount_cents), 0)`.as('committed'))
+        .where('order_id', '=', current.order_id)
+        .where('status', 'in', [...COMMITTED])
+        .executeTakeFirstOrThrow();
+      const room = (order?.total_cents ?? 0) - Number(committed);
+      if (row.amount_cents > room) {
+        await tx
+          .updateTable('refunds')
+          .set({
+            status: 'rejected',
+            failure_reason: `later refunds of the order left ${Math.max(0, room)} cents to refund`,
+            updated_at: new Date(),
+          })
+          .where('refund_id', '=', refundId)
+          .execute();
+        return { claimed: false, reason: 'no_room_left', refundableCents: Math.max(0, room) };
+      }
+    }
+    await tx
+      .updateTable('refunds')
+      .set({ status: 'processing', failure_reason: null, updated_at: new Date() })
+      .where('refund_id', '=', refundId)
+      .execute();
+    return { claimed: true };
+  });
 }
