@@ -1,6 +1,9 @@
+import { ApplicationFailure } from '@temporalio/common';
 import type { Db } from '../db/database.js';
 import { findOutboundByIdempotencyKey, insertMessage } from '../db/repositories/messages.js';
 import { touchConversation } from '../db/repositories/conversations.js';
+import type { DocumentRenderer } from './pdf/index.js';
+import type { DocumentRef } from './tools/types.js';
 import type { GraphClient, ReplyButton } from './whatsapp/graph-client.js';
 
 interface SendBase {
@@ -28,13 +31,33 @@ export interface SendTemplateRequest extends SendBase {
   template: { name: string; language: string };
 }
 
+export interface SendDocumentRequest extends SendBase {
+  /** What to render; rendered for the customer `to` only (someone else's document is not found). */
+  document: DocumentRef;
+  /** Overrides the renderer's caption (≤ 1024 characters). */
+  caption?: string;
+}
+
+/** The `type` of the ApplicationFailures sendDocument throws itself (both non-retryable). */
+export const DocumentErrorTypes = {
+  /** The document does not exist or is not this customer's. */
+  NotFound: 'DocumentNotFound',
+  /** The worker was built without a document renderer. */
+  RendererMissing: 'DocumentRendererMissing',
+} as const;
+
 export interface SendResult {
   messageId: string;
   alreadySent: boolean;
 }
 
 /** WhatsApp side effects: read receipts, typing indicator and sends, each recorded in the message log. */
-export function createWhatsAppActivities(deps: { graph: GraphClient; db: Db }) {
+export function createWhatsAppActivities(deps: {
+  graph: GraphClient;
+  db: Db;
+  /** Renders the documents sendDocument sends; without it, sendDocument fails (non-retryable). */
+  documents?: DocumentRenderer;
+}) {
   const { graph, db } = deps;
 
   /**
@@ -46,12 +69,14 @@ export function createWhatsAppActivities(deps: { graph: GraphClient; db: Db }) {
     req: SendBase,
     type: string,
     body: string | null,
-    send: () => Promise<{ messageId: string }>,
+    send: () => Promise<{ messageId: string; body?: string | null; payload?: Record<string, unknown> }>,
   ): Promise<SendResult> {
     const existing = await findOutboundByIdempotencyKey(db, req.idempotencyKey);
     if (existing?.wa_message_id) return { messageId: existing.wa_message_id, alreadySent: true };
 
-    const { messageId } = await send();
+    // `send` may say what it sent when only it knows (a rendered document's name and caption).
+    const sent = await send();
+    const { messageId } = sent;
     const sentAt = new Date();
     const { inserted } = await insertMessage(db, {
       conversation_id: req.conversationId,
@@ -59,8 +84,8 @@ export function createWhatsAppActivities(deps: { graph: GraphClient; db: Db }) {
       wa_message_id: messageId,
       idempotency_key: req.idempotencyKey,
       type,
-      body,
-      payload: JSON.stringify({ to: req.to }),
+      body: sent.body !== undefined ? sent.body : body,
+      payload: JSON.stringify({ ...sent.payload, to: req.to }),
       status: 'sent',
       error_code: null,
       sent_at: sentAt,
@@ -89,6 +114,51 @@ export function createWhatsAppActivities(deps: { graph: GraphClient; db: Db }) {
       return sendRecorded(req, 'template', `[template ${req.template.name}]`, () =>
         graph.sendTemplate(req.phoneNumberId, req.to, req.template.name, req.template.language),
       );
+    },
+
+    /**
+     * Renders a document for the customer, uploads it and sends it as a document message, once per
+     * idempotency key. Rendering and upload happen inside the recorded send, so a retry after the
+     * send was recorded neither renders nor uploads again; a retry after a failed send uploads a
+     * fresh copy (the orphaned upload expires at Meta after 30 days).
+     */
+    async sendDocument(req: SendDocumentRequest): Promise<SendResult> {
+      const { documents } = deps;
+      if (!documents) {
+        throw ApplicationFailure.create({
+          message: 'sendDocument needs a document renderer in the WhatsApp activities deps',
+          type: DocumentErrorTypes.RendererMissing,
+          nonRetryable: true,
+        });
+      }
+      return sendRecorded(req, 'document', null, async () => {
+        // The recipient is the customer whose documents may be sent: WhatsApp ids are digits only.
+        const rendered = await documents.render(req.document, req.to.replace(/\D/g, ''));
+        if (!rendered) {
+          throw ApplicationFailure.create({
+            message: `No ${req.document.kind} document to send for this customer`,
+            type: DocumentErrorTypes.NotFound,
+            nonRetryable: true,
+            details: [{ document: req.document }],
+          });
+        }
+        const caption = req.caption ?? rendered.caption;
+        const { mediaId } = await graph.uploadMedia(req.phoneNumberId, {
+          bytes: rendered.bytes,
+          mimeType: rendered.mimeType,
+          filename: rendered.filename,
+        });
+        const { messageId } = await graph.sendDocument(req.phoneNumberId, req.to, {
+          mediaId,
+          filename: rendered.filename,
+          caption,
+        });
+        return {
+          messageId,
+          body: `[document ${rendered.filename}]${caption ? ` ${caption}` : ''}`,
+          payload: { document: req.document, mediaId, filename: rendered.filename },
+        };
+      });
     },
   };
 }

@@ -12,7 +12,7 @@ export const DEMO_KNOWLEDGE_DIR = fileURLToPath(new URL('../knowledge/demo', imp
  * only — what tests start from. `npm run dev` instead syncs the knowledge base through the ingestion
  * workflow, which also embeds it when a model is configured.
  */
-export async function seedDemoData(db: Db): Promise<void> {
-  await seedDemoShop(db);
+export async function seedDemoData(db: Db, opts: { now?: Date } = {}): Promise<void> {
+  await seedDemoShop(db, opts);
   await createEmbeddedVectorIndex(db).upsert(await loadKnowledgeDir(DEMO_KNOWLEDGE_DIR));
 }

@@ -21,6 +21,7 @@ import type {
   ShopOrdersTable,
   ShopProductsTable,
 } from '../db/tables/shop.js';
+import { seedDemoActions } from './demo-actions.js';
 
 interface DemoCustomer {
   id: string;
@@ -510,6 +511,7 @@ function buildRows(): DemoRows {
       tracking_url: trackingUrl ?? null,
       estimated_delivery: o.estimatedDelivery ?? null,
       delivered_at: o.deliveredAt ? new Date(o.deliveredAt) : null,
+      payment_ref: paymentRef(o),
     });
     o.lines.forEach(([sku, quantity], i) => {
       rows.lines.push({ order_id: o.id, line_no: i + 1, sku, quantity, unit_price_cents: price(sku) });
@@ -549,8 +551,16 @@ function buildRows(): DemoRows {
   return rows;
 }
 
-/** Inserts the demo shop's rows that are missing; existing rows are left as they are. */
-export async function seedDemoShop(db: Db): Promise<void> {
+/** What paid the order (a demo Stripe PaymentIntent): every order that was paid, none that was not. */
+function paymentRef(o: DemoOrder): string | null {
+  return o.status === 'pending' || o.status === 'cancelled' ? null : `pi_demo_${o.id}`;
+}
+
+/**
+ * Inserts the demo shop's rows that are missing; existing rows are left as they are. `now` anchors
+ * the action tools' relative data (slots, appointments, promo expiry); default the system clock.
+ */
+export async function seedDemoShop(db: Db, opts: { now?: Date } = {}): Promise<void> {
   const rows = buildRows();
   const products = PRODUCTS.map((p) => ({ ...p, specs: JSON.stringify(p.specs) }));
   await db.transaction().execute(async (tx) => {
@@ -584,5 +594,16 @@ export async function seedDemoShop(db: Db): Promise<void> {
       .values(rows.invoices)
       .onConflict((oc) => oc.doNothing())
       .execute();
+    // Orders seeded before payment_ref existed get theirs (only where it is still empty).
+    for (const o of rows.orders) {
+      if (!o.payment_ref) continue;
+      await tx
+        .updateTable('shop_orders')
+        .set({ payment_ref: o.payment_ref })
+        .where('id', '=', o.id)
+        .where('payment_ref', 'is', null)
+        .execute();
+    }
+    await seedDemoActions(tx, opts.now ?? new Date());
   });
 }

@@ -1,9 +1,9 @@
 /**
  * A local stand-in for Meta's WhatsApp Cloud API (Graph API), for development and tests. It speaks
  * the same paths and JSON shapes as graph.facebook.com for what Parley uses (send message, read
- * receipt + typing indicator, media info, media download), records everything sent, and can inject
- * Meta-shaped failures. It is faithful on purpose: no idempotency, bearer token required, media
- * URLs expire after 5 minutes.
+ * receipt + typing indicator, media upload, media info, media download), records everything sent,
+ * and can inject Meta-shaped failures. It is faithful on purpose: no idempotency, bearer token
+ * required, media URLs expire after 5 minutes, uploads are checked against Meta's types and limits.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { Hono, type Context } from 'hono';
@@ -24,6 +24,8 @@ export interface SandboxSentMessage {
   text?: { body: string; previewUrl: boolean };
   interactive?: unknown;
   template?: { name: string; languageCode: string; components?: unknown[] };
+  /** A document message: the uploaded media `id` (or a hosted `link`), file name and caption. */
+  document?: { id?: string; link?: string; filename?: string; caption?: string };
   contextMessageId?: string;
   /** The `Idempotency-Key` header, when the sender set one (Meta ignores it; recorded for tests). */
   idempotencyKey?: string;
@@ -38,6 +40,21 @@ export interface SandboxRead {
   phoneNumberId: string;
   messageId: string;
   typingIndicator: boolean;
+  timestampMs: number;
+}
+
+/** One accepted media upload (POST /{phone-number-id}/media). */
+export interface SandboxUpload {
+  seq: number;
+  mediaId: string;
+  phoneNumberId: string;
+  /** The form's `type` field. */
+  mimeType: string;
+  /** The file part's file name. */
+  filename: string;
+  fileSize: number;
+  /** Hex sha256 of the bytes received. */
+  sha256: string;
   timestampMs: number;
 }
 
@@ -59,8 +76,8 @@ export interface SandboxFault {
   subcode?: number;
 }
 
-/** Which POST /messages calls a fault applies to. */
-export type SandboxFaultTarget = 'messages' | 'reads' | 'all';
+/** Which POST calls a fault applies to: sends, read receipts (both /messages), media uploads, or any. */
+export type SandboxFaultTarget = 'messages' | 'reads' | 'uploads' | 'all';
 
 /** Options for {@link startWhatsAppSandbox}. */
 export interface WhatsAppSandboxOptions {
@@ -72,6 +89,8 @@ export interface WhatsAppSandboxOptions {
   accessToken?: string;
   /** When set, only this Graph version (e.g. `v23.0`) is accepted; otherwise any `vN.N`. */
   apiVersion?: string;
+  /** Largest accepted upload in bytes. Default WhatsApp's limit for the upload's type (documents 100 MB). */
+  maxUploadBytes?: number;
   onSend?: (message: SandboxSentMessage) => void;
 }
 
@@ -82,14 +101,17 @@ export interface WhatsAppSandbox {
   accessToken: string;
   sent: SandboxSentMessage[];
   reads: SandboxRead[];
+  uploads: SandboxUpload[];
   downloads: SandboxDownload[];
+  /** The bytes of a stored media (uploaded or added), or undefined. */
+  mediaBytes(mediaId: string): Buffer | undefined;
   /** Stores media as if a customer had sent it; returns the media id for webhooks. */
   addMedia(
     bytes: Buffer,
     mimeType: string,
     opts?: { sha256Override?: string; fileSizeOverride?: number; expireFirstDownload?: boolean },
   ): string;
-  /** The next `n` matching POST /messages calls fail with `fault` (after the token check). */
+  /** The next `n` matching POST calls fail with `fault` (after the token check). Default: `messages`. */
   failNext(n: number, fault: SandboxFault, opts?: { target?: SandboxFaultTarget }): void;
   /**
    * The next `n` matching POST /messages calls are handled (recorded) at once but answered only
@@ -98,7 +120,7 @@ export interface WhatsAppSandbox {
   delayNext(n: number, ms: number, opts?: { target?: SandboxFaultTarget }): void;
   /** Resolves with the first sent message (already recorded or future) matching `predicate`. */
   waitForSent(predicate: (m: SandboxSentMessage) => boolean, timeoutMs?: number): Promise<SandboxSentMessage>;
-  /** Forgets recorded messages, reads, downloads, media and pending faults (seq keeps counting). */
+  /** Forgets recorded messages, reads, uploads, downloads, media and pending faults (seq keeps counting). */
   clear(): void;
   close(): Promise<void>;
 }
@@ -110,6 +132,9 @@ interface StoredMedia {
   fileSize: number;
   expireFirstDownload: boolean;
   urlsMinted: number;
+  /** Set for uploads: the business number that uploaded it (only it may send it) and the file name. */
+  phoneNumberId?: string;
+  filename?: string;
 }
 
 interface MediaUrl {
@@ -132,6 +157,33 @@ interface PendingDelay {
 
 const MEDIA_URL_TTL_MS = 5 * 60_000;
 const TEXT_MAX = 4096;
+const CAPTION_MAX = 1024;
+/** What Meta's upload accepts (its own error message lists them), with its per-kind size limits. */
+const UPLOAD_TYPES: Record<string, number> = (() => {
+  const MB = 1024 * 1024;
+  const kinds: Array<[number, string[]]> = [
+    [16 * MB, ['audio/aac', 'audio/mp4', 'audio/mpeg', 'audio/amr', 'audio/ogg', 'audio/opus']],
+    [16 * MB, ['video/mp4', 'video/3gpp']],
+    [5 * MB, ['image/jpeg', 'image/png']],
+    [500 * 1024, ['image/webp']],
+    [
+      100 * MB,
+      [
+        'application/pdf',
+        'text/plain',
+        'application/msword',
+        'application/vnd.ms-excel',
+        'application/vnd.ms-powerpoint',
+        'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+        'application/vnd.openxmlformats-officedocument.presentationml.presentation',
+        'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+      ],
+    ],
+  ];
+  return Object.fromEntries(kinds.flatMap(([limit, types]) => types.map((t) => [t, limit])));
+})();
+/** Multipart framing around the file: a body this much over the limit is refused unread. */
+const MULTIPART_SLACK = 64 * 1024;
 const MESSAGE_TYPES = new Set([
   'text',
   'interactive',
@@ -152,6 +204,7 @@ export async function startWhatsAppSandbox(opts: WhatsAppSandboxOptions = {}): P
   const host = opts.host ?? '127.0.0.1';
   const sent: SandboxSentMessage[] = [];
   const reads: SandboxRead[] = [];
+  const uploads: SandboxUpload[] = [];
   const downloads: SandboxDownload[] = [];
   const media = new Map<string, StoredMedia>();
   const mediaUrls = new Map<string, MediaUrl>();
@@ -166,7 +219,7 @@ export async function startWhatsAppSandbox(opts: WhatsAppSandboxOptions = {}): P
   const authorized = (c: Context): boolean => c.req.header('authorization') === `Bearer ${accessToken}`;
   const versionOk = (v: string): boolean => (opts.apiVersion ? v === opts.apiVersion : /^v\d+\.\d+$/.test(v));
 
-  function takeFault(kind: 'messages' | 'reads'): SandboxFault | undefined {
+  function takeFault(kind: 'messages' | 'reads' | 'uploads'): SandboxFault | undefined {
     const pending = faults.find((f) => f.target === 'all' || f.target === kind);
     if (!pending) return undefined;
     pending.remaining -= 1;
@@ -205,6 +258,21 @@ export async function startWhatsAppSandbox(opts: WhatsAppSandboxOptions = {}): P
   app.get('/sandbox/reads', (c) => {
     const after = Number(c.req.query('after') ?? 0) || 0;
     return c.json({ reads: reads.filter((r) => r.seq > after) });
+  });
+  app.get('/sandbox/uploads', (c) => {
+    const after = Number(c.req.query('after') ?? 0) || 0;
+    return c.json({ uploads: uploads.filter((u) => u.seq > after) });
+  });
+  // A stored media's bytes without the token dance, for a human opening a sent document.
+  app.get('/sandbox/media/:mediaId', (c) => {
+    const stored = media.get(c.req.param('mediaId'));
+    if (!stored) return c.text('Not Found', 404);
+    const filename = stored.filename ?? c.req.param('mediaId');
+    return c.body(new Uint8Array(stored.bytes), 200, {
+      'content-type': stored.mimeType,
+      'content-length': String(stored.bytes.length),
+      'content-disposition': `inline; filename*=UTF-8''${encodeURIComponent(filename)}`,
+    });
   });
 
   // The media URL Meta hands out (lookaside.fbsbx.com in production): bearer token required.
@@ -256,6 +324,65 @@ export async function startWhatsAppSandbox(opts: WhatsAppSandboxOptions = {}): P
     });
   });
 
+  // POST /{version}/{phone-number-id}/media: multipart upload (messaging_product, type, file) → {id}.
+  app.post('/:version/:phoneNumberId/media', async (c) => {
+    if (!versionOk(c.req.param('version'))) return unknownPath(c);
+    if (!authorized(c)) return badToken(c);
+    const fault = takeFault('uploads');
+    if (fault) return injectFault(c, fault);
+    const phoneNumberId = c.req.param('phoneNumberId');
+    const largest = opts.maxUploadBytes ?? Math.max(...Object.values(UPLOAD_TYPES));
+    const declared = Number(c.req.header('content-length') ?? NaN);
+    if (declared > largest + MULTIPART_SLACK) return fileTooLarge(c, declared, largest);
+    let form: FormData;
+    try {
+      form = await c.req.raw.formData();
+    } catch {
+      return invalidParameter(c, 'Request body must be multipart/form-data');
+    }
+    if (form.get('messaging_product') !== 'whatsapp') {
+      return invalidParameter(c, 'The parameter messaging_product is required.');
+    }
+    const type = form.get('type');
+    if (typeof type !== 'string' || !type) return invalidParameter(c, 'The parameter type is required.');
+    const file = form.get('file');
+    if (!(file instanceof File)) return invalidParameter(c, 'The parameter file is required.');
+    const typeLimit = UPLOAD_TYPES[type.toLowerCase()];
+    if (typeLimit === undefined) {
+      return graphError(c, 400, {
+        code: 100,
+        message: `Param file must be a file with one of the following types: ${Object.keys(UPLOAD_TYPES).join(', ')}.`,
+      });
+    }
+    const limit = Math.min(typeLimit, opts.maxUploadBytes ?? Infinity);
+    if (file.size > limit) return fileTooLarge(c, file.size, limit);
+    if (file.size === 0) return invalidParameter(c, 'The parameter file is empty.');
+    const bytes = Buffer.from(await file.arrayBuffer());
+    const mediaId = newMediaId();
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    media.set(mediaId, {
+      bytes,
+      mimeType: type,
+      sha256,
+      fileSize: bytes.length,
+      expireFirstDownload: false,
+      urlsMinted: 0,
+      phoneNumberId,
+      filename: file.name,
+    });
+    uploads.push({
+      seq: ++seq,
+      mediaId,
+      phoneNumberId,
+      mimeType: type,
+      filename: file.name,
+      fileSize: bytes.length,
+      sha256,
+      timestampMs: Date.now(),
+    });
+    return c.json({ id: mediaId });
+  });
+
   // POST /{version}/{phone-number-id}/messages: sends and read receipts share the endpoint.
   app.post('/:version/:phoneNumberId/messages', async (c) => {
     if (!versionOk(c.req.param('version'))) return unknownPath(c);
@@ -299,7 +426,7 @@ export async function startWhatsAppSandbox(opts: WhatsAppSandboxOptions = {}): P
       return answer(c.json({ success: true }));
     }
 
-    const problem = validateMessage(body);
+    const problem = validateMessage(body) ?? checkMediaReference(body, phoneNumberId);
     if (problem) return answer(graphError(c, 400, problem));
     const to = body.to as string;
     const type = body.type as string;
@@ -320,6 +447,12 @@ export async function startWhatsAppSandbox(opts: WhatsAppSandboxOptions = {}): P
       message.text = { body: String(content.body), previewUrl: content.preview_url === true };
     } else if (type === 'interactive') {
       message.interactive = content;
+    } else if (type === 'document' && isRecord(content)) {
+      const document: NonNullable<SandboxSentMessage['document']> = {};
+      for (const key of ['id', 'link', 'filename', 'caption'] as const) {
+        if (typeof content[key] === 'string') document[key] = content[key];
+      }
+      message.document = document;
     } else if (type === 'template' && isRecord(content)) {
       const language = isRecord(content.language) ? content.language : {};
       message.template = {
@@ -345,6 +478,27 @@ export async function startWhatsAppSandbox(opts: WhatsAppSandboxOptions = {}): P
 
   app.notFound((c) => unknownPath(c));
 
+  /**
+   * An uploaded media id must exist and belong to the sending number. (Meta may accept an unknown id
+   * and fail the message later with a status webhook; refusing at once makes bugs visible sooner.)
+   */
+  function checkMediaReference(
+    body: Record<string, unknown>,
+    phoneNumberId: string,
+  ): SandboxFault | undefined {
+    const content = body[body.type as string];
+    if (!isRecord(content) || typeof content.id !== 'string') return undefined;
+    const stored = media.get(content.id);
+    if (stored && (stored.phoneNumberId === undefined || stored.phoneNumberId === phoneNumberId))
+      return undefined;
+    return {
+      httpStatus: 400,
+      code: 100,
+      message: 'Invalid parameter',
+      details: `Media id ${content.id} does not exist or was not uploaded by this phone number`,
+    };
+  }
+
   const server = await listen(app.fetch, { port: opts.port, hostname: host, closeConnections: 'all' });
 
   return {
@@ -352,11 +506,15 @@ export async function startWhatsAppSandbox(opts: WhatsAppSandboxOptions = {}): P
     accessToken,
     sent,
     reads,
+    uploads,
     downloads,
 
+    mediaBytes(mediaId) {
+      return media.get(mediaId)?.bytes;
+    },
+
     addMedia(bytes, mimeType, o = {}) {
-      // Meta media ids are long decimal strings.
-      const mediaId = String(BigInt(`0x${randomBytes(7).toString('hex')}`) + 10n ** 15n);
+      const mediaId = newMediaId();
       media.set(mediaId, {
         bytes,
         mimeType,
@@ -398,6 +556,7 @@ export async function startWhatsAppSandbox(opts: WhatsAppSandboxOptions = {}): P
     clear() {
       sent.length = 0;
       reads.length = 0;
+      uploads.length = 0;
       downloads.length = 0;
       faults.length = 0;
       delays.length = 0;
@@ -443,6 +602,14 @@ function validateMessage(body: Record<string, unknown>): SandboxFault | undefine
       }
     }
   }
+  if (type === 'document' || type === 'image' || type === 'video') {
+    if (typeof content.id !== 'string' && typeof content.link !== 'string') {
+      return invalid(`The parameter ${type}['id'] or ${type}['link'] is required.`);
+    }
+    if (typeof content.caption === 'string' && [...content.caption].length > CAPTION_MAX) {
+      return invalid(`${type}.caption is longer than ${CAPTION_MAX} characters`, 131009);
+    }
+  }
   if (type === 'template') {
     const language = isRecord(content.language) ? content.language : {};
     if (typeof content.name !== 'string' || !content.name)
@@ -452,6 +619,11 @@ function validateMessage(body: Record<string, unknown>): SandboxFault | undefine
     }
   }
   return undefined;
+}
+
+/** Meta media ids are long decimal strings. */
+function newMediaId(): string {
+  return String(BigInt(`0x${randomBytes(7).toString('hex')}`) + 10n ** 15n);
 }
 
 function fbtraceId(): string {
@@ -492,6 +664,14 @@ function badToken(c: Context): Response {
     },
     401,
   );
+}
+
+function fileTooLarge(c: Context, size: number, limit: number): Response {
+  return graphError(c, 400, {
+    code: 100,
+    message: 'Invalid parameter',
+    details: `File Too Large: the file is ${size} bytes, over the ${limit}-byte limit`,
+  });
 }
 
 function invalidParameter(c: Context, details: string): Response {

@@ -45,6 +45,13 @@ function unreachable(what: string, url: string, err: unknown): string {
 function render(m: SandboxSentMessage): string {
   if (m.text) return `parley> ${m.text.body}`;
   if (m.template) return `parley> [template ${m.template.name} (${m.template.languageCode})]`;
+  if (m.type === 'document' && m.document) {
+    const { id, link, filename, caption } = m.document;
+    const label = `[document ${filename ?? id ?? 'file'}${caption ? `: ${caption}` : ''}]`;
+    // Uploaded media is served by the sandbox's inspection API; a hosted document is its own link.
+    const where = id ? `${sandboxUrl}/sandbox/media/${id}` : link;
+    return `parley> ${label}${where ? `\n        open: ${where}` : ''}`;
+  }
   const i = m.interactive as {
     body?: { text?: string };
     action?: { buttons?: { reply: { id: string; title: string } }[] };

@@ -1,6 +1,7 @@
 /**
  * A small client for the parts of Meta's WhatsApp Cloud API (Graph API) that Parley uses: sending
- * messages, read receipts with a typing indicator, and downloading inbound media.
+ * messages, read receipts with a typing indicator, downloading inbound media, and uploading media
+ * for outbound document messages.
  *
  * Every failure is thrown as a Temporal `ApplicationFailure` whose `type` and `nonRetryable` encode
  * what the activity retry policy should do, and whose `details[0]` keeps Meta's code, message and
@@ -105,6 +106,23 @@ export interface DownloadedMedia {
   fileSize: number;
 }
 
+/** A file to upload with {@link GraphClient.uploadMedia}. */
+export interface MediaUpload {
+  bytes: Uint8Array;
+  /** One of the MIME types WhatsApp accepts, e.g. `application/pdf`. */
+  mimeType: string;
+  filename: string;
+}
+
+/** A document message's content: an uploaded media id, the file name shown, an optional caption. */
+export interface DocumentMessage {
+  mediaId: string;
+  /** Shown to the customer; its extension picks the icon. */
+  filename: string;
+  /** At most 1024 characters. */
+  caption?: string;
+}
+
 /** Options for {@link createGraphClient}. */
 export interface GraphClientOptions {
   /** e.g. `https://graph.facebook.com`, or the sandbox URL. */
@@ -114,7 +132,7 @@ export interface GraphClientOptions {
   accessToken: string;
   /** Per-request timeout for JSON calls. Default 15 s. */
   timeoutMs?: number;
-  /** Timeout for one media download (headers + body). Default 120 s. */
+  /** Timeout for one media download or upload (headers + body). Default 120 s. */
   mediaTimeoutMs?: number;
   fetch?: typeof fetch;
   logger?: Logger;
@@ -143,6 +161,23 @@ export interface GraphClient {
     components?: TemplateComponent[],
     opts?: { idempotencyKey?: string },
   ): Promise<SendResult>;
+  /**
+   * Uploads a file for the business number `phoneNumberId` (POST /{phone-number-id}/media,
+   * multipart) and returns its media id, usable in messages from that number for 30 days.
+   * Refused before calling Meta when over WhatsApp's limit for its type (documents: 100 MB) or `maxBytes`.
+   */
+  uploadMedia(
+    phoneNumberId: string,
+    file: MediaUpload,
+    opts?: { maxBytes?: number },
+  ): Promise<{ mediaId: string }>;
+  /** Sends an uploaded file as a document message. */
+  sendDocument(
+    phoneNumberId: string,
+    to: string,
+    document: DocumentMessage,
+    opts?: { replyToMessageId?: string; idempotencyKey?: string },
+  ): Promise<SendResult>;
   markRead(phoneNumberId: string, messageId: string, opts?: { typingIndicator?: boolean }): Promise<void>;
   getMediaInfo(mediaId: string): Promise<MediaInfo>;
   downloadMedia(
@@ -165,6 +200,9 @@ const TEXT_MAX = 4096;
 const BUTTON_BODY_MAX = 1024;
 const BUTTON_TITLE_MAX = 20;
 const BUTTON_ID_MAX = 256;
+const CAPTION_MAX = 1024;
+// Meta documents no limit; common file systems stop at 255 bytes, and we build the names ourselves.
+const FILENAME_MAX = 240;
 
 const RATE_LIMIT_CODES = new Set([4, 80007, 130429, 131056]);
 const TRANSIENT_CODES = new Set([1, 2, 131000, 131016]);
@@ -261,9 +299,12 @@ export function createGraphClient(opts: GraphClientOptions): GraphClient {
     op: string,
     fields: Record<string, unknown>,
     body?: unknown,
-    extraHeaders?: Record<string, string>,
+    extra: { headers?: Record<string, string>; timeoutMs?: number } = {},
   ): Promise<Record<string, unknown>> {
     const started = Date.now();
+    const requestTimeoutMs = extra.timeoutMs ?? timeoutMs;
+    // Multipart bodies go as they are: fetch sets the content type with its boundary.
+    const multipart = body instanceof FormData;
     let res: Response;
     let text: string;
     try {
@@ -273,15 +314,15 @@ export function createGraphClient(opts: GraphClientOptions): GraphClient {
           authorization: `Bearer ${token}`,
           'user-agent': USER_AGENT,
           accept: 'application/json',
-          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-          ...extraHeaders,
+          ...(body !== undefined && !multipart ? { 'content-type': 'application/json' } : {}),
+          ...extra.headers,
         },
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-        signal: AbortSignal.timeout(timeoutMs),
+        ...(body !== undefined ? { body: multipart ? body : JSON.stringify(body) } : {}),
+        signal: AbortSignal.timeout(requestTimeoutMs),
       });
       text = redact(await res.text());
     } catch (err) {
-      const failure = networkFailure(err, op, timeoutMs);
+      const failure = networkFailure(err, op, requestTimeoutMs);
       log.warn('whatsapp graph request failed', { op, ...fields, error: failure.message });
       throw failure;
     }
@@ -326,7 +367,7 @@ export function createGraphClient(opts: GraphClientOptions): GraphClient {
       'send',
       { phoneNumberId, to: maskPhone(to), messageType: payload.type },
       body,
-      headers,
+      { headers },
     );
     const first = Array.isArray(json.messages) ? (json.messages[0] as unknown) : undefined;
     const messageId = isRecord(first) && typeof first.id === 'string' ? first.id : undefined;
@@ -339,6 +380,43 @@ export function createGraphClient(opts: GraphClientOptions): GraphClient {
 
   function withContext(payload: Record<string, unknown>, replyToMessageId?: string): Record<string, unknown> {
     return replyToMessageId ? { ...payload, context: { message_id: replyToMessageId } } : payload;
+  }
+
+  async function uploadMedia(
+    phoneNumberId: string,
+    file: MediaUpload,
+    o: { maxBytes?: number } = {},
+  ): Promise<{ mediaId: string }> {
+    const mediaType = mediaTypeOf(file.mimeType);
+    const limit = Math.min(MEDIA_SIZE_LIMITS[mediaType], o.maxBytes ?? Infinity);
+    const size = file.bytes.byteLength;
+    if (size > limit) {
+      const message = `Upload of ${file.mimeType} is ${size} bytes, over the ${limit}-byte limit for ${mediaType}`;
+      throw ApplicationFailure.create({
+        message,
+        type: WhatsAppErrorTypes.MediaTooLarge,
+        nonRetryable: true,
+        details: [{ message, fileSize: size, limit, mediaType }],
+      });
+    }
+    if (size === 0) throw invalidRequest('cannot upload an empty file');
+    validateFilename(file.filename);
+    const form = new FormData();
+    form.append('messaging_product', 'whatsapp');
+    form.append('type', file.mimeType);
+    // Copied: a Blob takes bytes over a plain ArrayBuffer, and the caller's view may be over a shared one.
+    form.append('file', new Blob([new Uint8Array(file.bytes)], { type: file.mimeType }), file.filename);
+    const json = await graphRequest(
+      'POST',
+      `${encodeURIComponent(phoneNumberId)}/media`,
+      'media-upload',
+      { phoneNumberId, mimeType: file.mimeType, fileSize: size },
+      form,
+      { timeoutMs: mediaTimeoutMs },
+    );
+    if (typeof json.id !== 'string' || !json.id)
+      throw unexpectedResponse('media-upload', 200, 'no id in response');
+    return { mediaId: json.id };
   }
 
   async function getMediaInfo(mediaId: string): Promise<MediaInfo> {
@@ -511,6 +589,24 @@ export function createGraphClient(opts: GraphClientOptions): GraphClient {
       return sendMessage(phoneNumberId, { to, type: 'template', template }, o.idempotencyKey);
     },
 
+    uploadMedia,
+
+    async sendDocument(phoneNumberId, to, document, o = {}) {
+      if (!document.mediaId) throw invalidRequest('document media id is required');
+      validateFilename(document.filename);
+      const caption = document.caption?.trim() ? document.caption : undefined;
+      // Meta counts characters, not UTF-16 units.
+      if (caption && [...caption].length > CAPTION_MAX) {
+        throw invalidRequest(`document caption must be at most ${CAPTION_MAX} characters`);
+      }
+      const payload = {
+        to,
+        type: 'document',
+        document: { id: document.mediaId, filename: document.filename, ...(caption ? { caption } : {}) },
+      };
+      return sendMessage(phoneNumberId, withContext(payload, o.replyToMessageId), o.idempotencyKey);
+    },
+
     async markRead(phoneNumberId, messageId, o = {}) {
       const body = {
         messaging_product: 'whatsapp',
@@ -551,6 +647,26 @@ function validateButtons(body: string, buttons: ReplyButton[]): void {
     if (ids.has(b.id)) throw invalidRequest(`duplicate button id ${b.id}`);
     ids.add(b.id);
   }
+}
+
+function validateFilename(filename: string): void {
+  // No path separators or control characters: the name is shown as is on the customer's phone.
+  const unsafe = [...filename].some((ch) => ch === '/' || ch === '\\' || ch < ' ' || ch === '\u007f');
+  if (!filename.trim() || [...filename].length > FILENAME_MAX || unsafe) {
+    throw invalidRequest(
+      `file name must be 1..${FILENAME_MAX} characters without slashes or control characters`,
+    );
+  }
+}
+
+/** Which of WhatsApp's media kinds (and so which size limit) a MIME type uploads as. */
+function mediaTypeOf(mimeType: string): MediaType {
+  const base = mimeType.split(';')[0]?.trim().toLowerCase() ?? '';
+  if (base === 'image/webp') return 'sticker';
+  if (base.startsWith('image/')) return 'image';
+  if (base.startsWith('audio/')) return 'audio';
+  if (base.startsWith('video/')) return 'video';
+  return 'document';
 }
 
 function invalidRequest(message: string): ApplicationFailure {

@@ -46,12 +46,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('carrier', 'text', (c) => c.notNull())
     .addColumn('label_tracking_number', 'text', (c) => c.notNull())
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
-    .addForeignKeyConstraint(
-      'shop_returns_line_fkey',
-      ['order_id', 'line_no'],
-      'shop_order_lines',
-      ['order_id', 'line_no'],
-    )
+    .addForeignKeyConstraint('shop_returns_line_fkey', ['order_id', 'line_no'], 'shop_order_lines', [
+      'order_id',
+      'line_no',
+    ])
     .addUniqueConstraint('shop_returns_order_line_key', ['order_id', 'line_no'])
     .execute();
 
