@@ -1,9 +1,15 @@
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
 import { conversationRef } from '../core/conversation-ref.js';
+import { silentLogger, type Logger } from '../core/logger.js';
 import { maskPhone } from '../core/privacy.js';
 import type { Db } from '../db/database.js';
 import { countOpenHandoffTickets } from '../db/repositories/handoff-tickets.js';
-import { findCustomerByWaId, listCustomerOrders } from '../db/repositories/shop.js';
 import type { HandoffPackage, Helpdesk, TicketRef } from './helpdesk/types.js';
+import { createBuiltinCrm } from './integrations/crm/builtin.js';
+import type { CrmAdapter } from './integrations/crm/types.js';
+import { createBuiltinOrderSource } from './integrations/orders/builtin.js';
+import type { OrderSource, OrderSummary } from './integrations/orders/types.js';
 import {
   handoffMessage,
   onCallMessage,
@@ -21,7 +27,19 @@ export interface HandoffDeps {
   channels: { team?: string; onCall?: string; onCallMention?: string };
   /** Where people open a conversation: `${conversationUrlBase}/ref/<opaque ref>` (no phone number in links). */
   conversationUrlBase: string;
+  /** The customer's tier and owner; default: the built-in customers table of `db`. */
+  crm?: CrmAdapter;
+  /** The customer's recent orders for the package; default: the built-in shop tables of `db`. */
+  orders?: OrderSource;
+  logger?: Logger;
 }
+
+/**
+ * lookupCustomer runs on the conversation's path: a CRM that keeps failing must not hold the
+ * conversation up. After this many attempts (or at once for a non-retryable failure) the customer
+ * is "unknown" for this run (no tier, no owner) and the conversation goes on.
+ */
+const LOOKUP_ATTEMPTS = 3;
 
 /** What the workflow knows when it escalates; the activity adds the customer's history. */
 export interface HandoffRequest {
@@ -86,6 +104,25 @@ const NEXT_ACTIONS: Record<string, string> = {
  */
 export function createHandoffActivities(deps: HandoffDeps) {
   const conversationUrl = (id: string) => `${deps.conversationUrlBase}/ref/${conversationRef(id)}`;
+  const crm = deps.crm ?? createBuiltinCrm(deps.db);
+  const orderSource = deps.orders ?? createBuiltinOrderSource(deps.db);
+  const log = deps.logger ?? silentLogger;
+
+  /**
+   * The package's enrichment (tier, order history) is best effort: a hand-off goes out without it
+   * rather than wait for a CRM or shop that is down.
+   */
+  async function bestEffort<T>(what: string, fallback: T, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      log.warn('hand-off package without its enrichment', {
+        what,
+        error: err instanceof Error ? err.message : String(err),
+      });
+      return fallback;
+    }
+  }
 
   async function postToChannel(channel: string | undefined, content: SlackContent): Promise<string> {
     if (!deps.slack || !channel) return 'skipped: no Slack channel configured';
@@ -95,14 +132,18 @@ export function createHandoffActivities(deps: HandoffDeps) {
 
   return {
     async createHandoffTicket(req: HandoffRequest): Promise<{ ticket: TicketRef; pkg: HandoffPackage }> {
-      const customer = await findCustomerByWaId(deps.db, req.waId);
-      const orders = customer ? await listCustomerOrders(deps.db, customer.id, { limit: 5 }) : [];
+      const [tier, orders] = await Promise.all([
+        req.tier ?? bestEffort('tier', undefined, async () => (await crm.findContact(req.waId))?.tier),
+        bestEffort<OrderSummary[]>('orders', [], () =>
+          orderSource.listCustomerOrders(req.waId, { limit: 5 }),
+        ),
+      ]);
       const pkg: HandoffPackage = {
         conversationId: req.conversationId,
         customer: {
           ...(req.displayName ? { displayName: req.displayName } : {}),
           maskedPhone: maskPhone(req.waId),
-          ...((req.tier ?? customer?.tier) ? { tier: req.tier ?? customer!.tier } : {}),
+          ...(tier ? { tier } : {}),
           ...(req.language ? { language: req.language } : {}),
         },
         rule: req.rule,
@@ -120,9 +161,9 @@ export function createHandoffActivities(deps: HandoffDeps) {
         },
         history: {
           orders: orders.map((o) => ({
-            orderNumber: o.id,
+            orderNumber: o.orderNumber,
             status: o.status,
-            total: formatMoney(o.total_cents, o.currency),
+            total: formatMoney(o.totalCents, o.currency),
           })),
           openTickets: await countOpenHandoffTickets(deps.db, req.conversationId),
         },
@@ -185,13 +226,35 @@ export function createHandoffActivities(deps: HandoffDeps) {
       );
     },
 
-    /** The customer's tier and named owner (account manager), for the escalation rules. */
+    /** The customer's tier and named owner (account manager), from the CRM, for the escalation rules. */
     async lookupCustomer(input: { waId: string }): Promise<{ tier?: string; ownerAgentId?: string }> {
-      const customer = await findCustomerByWaId(deps.db, input.waId);
-      return {
-        ...(customer?.tier ? { tier: customer.tier } : {}),
-        ...(customer?.owner_agent_id ? { ownerAgentId: customer.owner_agent_id } : {}),
-      };
+      try {
+        const contact = await crm.findContact(input.waId);
+        return {
+          ...(contact?.tier ? { tier: contact.tier } : {}),
+          ...(contact?.ownerAgentId ? { ownerAgentId: contact.ownerAgentId } : {}),
+        };
+      } catch (err) {
+        const retryable = !(err instanceof ApplicationFailure && err.nonRetryable);
+        const attempt = currentAttempt();
+        // Outside an activity (attempt unknown) the failure is the caller's to handle.
+        if (attempt === undefined || (retryable && attempt < LOOKUP_ATTEMPTS)) throw err;
+        log.warn('customer lookup failed: going on without tier and owner', {
+          crm: crm.kind,
+          attempt,
+          error: err instanceof Error ? err.message : String(err),
+        });
+        return {};
+      }
     },
   };
+}
+
+/** The running activity's attempt number, or undefined outside an activity. */
+function currentAttempt(): number | undefined {
+  try {
+    return Context.current().info.attempt;
+  } catch {
+    return undefined;
+  }
 }

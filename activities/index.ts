@@ -1,4 +1,7 @@
 import type { Db } from '../db/database.js';
+import { createActionActivities } from './action-activities.js';
+import type { ActionExecutor } from './actions/index.js';
+import type { DocumentRenderer } from './pdf/index.js';
 import type { ConversationSettings } from '../workflows/definitions.js';
 import { createAgentActivities, type AgentDeps } from './agent-activities.js';
 import { createCsatActivities } from './csat-activities.js';
@@ -19,6 +22,9 @@ export interface ActivityDeps {
   knowledge: KnowledgeDeps;
   handoff: HandoffDeps;
   refunds: Omit<RefundDeps, 'db'>;
+  actions: ActionExecutor;
+  /** Renders the PDFs Parley sends (invoice copies, return labels). */
+  documents: DocumentRenderer;
 }
 
 /** Every activity the worker registers, built from real dependencies (or test ones). */
@@ -26,6 +32,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createMessageLogActivities(deps),
     ...createWhatsAppActivities(deps),
+    ...createActionActivities({ executor: deps.actions }),
     ...createUnderstandingActivities({ ...deps.understanding, graph: deps.graph }),
     ...createAgentActivities({ ...deps.agent, db: deps.db }),
     ...createKnowledgeActivities(deps.knowledge),

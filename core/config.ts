@@ -17,6 +17,15 @@ const HOUR = 60 * 60 * 1000;
 const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
 const optionalString = z.preprocess(emptyAsUndefined, z.string().optional());
 const optionalUrl = z.preprocess(emptyAsUndefined, z.url().optional());
+/** A HubSpot property's internal name (lowercase letters, digits, underscores), with a default. */
+const hubspotProperty = (fallback: string) =>
+  z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .regex(/^[a-z0-9_]{1,100}$/, 'must be a HubSpot property internal name')
+      .default(fallback),
+  );
 
 /** Where Temporal is: all that a Temporal-only tool (the `parley` CLI) needs from the environment. */
 const temporalEnv = {
@@ -91,6 +100,24 @@ const envSchema = z.object({
   ZENDESK_API_TOKEN: optionalString,
   /** The signing secret of the Zendesk webhook that relays agent comments; unset: route switched off. */
   ZENDESK_WEBHOOK_SECRET: optionalString,
+  /** Where the order tools read orders: the built-in demo tables or a Shopify store (Admin REST API). */
+  ORDERS_SOURCE: z.preprocess(emptyAsUndefined, z.enum(['builtin', 'shopify']).default('builtin')),
+  SHOPIFY_SHOP_URL: optionalUrl,
+  SHOPIFY_ACCESS_TOKEN: optionalString,
+  SHOPIFY_API_VERSION: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .regex(/^\d{4}-(01|04|07|10)$/, 'must look like 2024-10')
+      .default('2024-10'),
+  ),
+  /** Where tier, lifetime value and owner come from, and where resolution notes go. */
+  CRM: z.preprocess(emptyAsUndefined, z.enum(['builtin', 'hubspot']).default('builtin')),
+  HUBSPOT_API_URL: z.preprocess(emptyAsUndefined, z.url().default('https://api.hubapi.com')),
+  HUBSPOT_ACCESS_TOKEN: optionalString,
+  HUBSPOT_TIER_PROPERTY: hubspotProperty('customer_tier'),
+  HUBSPOT_LIFETIME_VALUE_PROPERTY: hubspotProperty('total_revenue'),
+  HUBSPOT_OWNER_PROPERTY: hubspotProperty('hubspot_owner_id'),
   SLACK_BOT_TOKEN: optionalString,
   SLACK_API_URL: optionalUrl,
   SLACK_CHANNEL: optionalString,
@@ -162,8 +189,22 @@ const envSchema = z.object({
   STRIPE_API_URL: optionalString,
   STRIPE_API_VERSION: optionalString,
   /** A refund awaiting approval this long pages on-call; after the expiry it is declined. */
-  REFUND_APPROVAL_ESCALATE_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).default(4 * HOUR)),
-  REFUND_APPROVAL_EXPIRE_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).default(7 * 24 * HOUR)),
+  REFUND_APPROVAL_ESCALATE_MS: z.preprocess(
+    emptyAsUndefined,
+    z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(4 * HOUR),
+  ),
+  REFUND_APPROVAL_EXPIRE_MS: z.preprocess(
+    emptyAsUndefined,
+    z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(7 * 24 * HOUR),
+  ),
   CSAT_DELAY_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).default(HOUR)),
   /** Approved template for a survey after the 24-hour window; unset: such surveys are skipped. */
   CSAT_TEMPLATE: optionalString,
@@ -203,6 +244,15 @@ export interface Config {
   operatorApiToken: string | undefined;
   publicUrl: string;
   helpdesk: { kind: 'builtin' } | { kind: 'zendesk'; url: string; email: string; apiToken: string };
+  orders: { kind: 'builtin' } | { kind: 'shopify'; shopUrl: string; accessToken: string; apiVersion: string };
+  crm:
+    | { kind: 'builtin' }
+    | {
+        kind: 'hubspot';
+        apiUrl: string;
+        accessToken: string;
+        properties: { tier: string; lifetimeValue: string; owner: string };
+      };
   payments: { kind: 'ledger' } | { kind: 'stripe'; secretKey: string; apiUrl?: string; apiVersion?: string };
   refunds: RefundSettings;
   /** Verifies Zendesk's webhook (agent comments → WhatsApp); undefined: `/webhooks/zendesk` is off. */
@@ -301,6 +351,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     operatorApiToken: e.OPERATOR_API_TOKEN,
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     helpdesk: helpdeskConfig(e),
+    orders: ordersConfig(e),
+    crm: crmConfig(e),
     payments: paymentsConfig(e),
     refunds: {
       autoApproveRefundCents: e.AUTO_APPROVE_REFUND_CENTS,
@@ -388,6 +440,41 @@ function paymentsConfig(e: Env): Config['payments'] {
     secretKey: e.STRIPE_SECRET_KEY,
     ...(e.STRIPE_API_URL ? { apiUrl: e.STRIPE_API_URL } : {}),
     ...(e.STRIPE_API_VERSION ? { apiVersion: e.STRIPE_API_VERSION } : {}),
+  };
+}
+
+/** ORDERS_SOURCE=shopify needs the shop's URL and an Admin API token; the built-in tables need nothing. */
+function ordersConfig(e: Env): Config['orders'] {
+  if (e.ORDERS_SOURCE === 'builtin') return { kind: 'builtin' };
+  const missing = (['SHOPIFY_SHOP_URL', 'SHOPIFY_ACCESS_TOKEN'] as const).filter((k) => !e[k]);
+  if (missing.length > 0) {
+    throw new ConfigError(
+      `Invalid configuration:\n${missing.map((k) => `  ${k}: is required when ORDERS_SOURCE=shopify`).join('\n')}`,
+    );
+  }
+  return {
+    kind: 'shopify',
+    shopUrl: e.SHOPIFY_SHOP_URL!.replace(/\/+$/, ''),
+    accessToken: e.SHOPIFY_ACCESS_TOKEN!,
+    apiVersion: e.SHOPIFY_API_VERSION,
+  };
+}
+
+/** CRM=hubspot needs a private app token; the built-in customers table needs nothing. */
+function crmConfig(e: Env): Config['crm'] {
+  if (e.CRM === 'builtin') return { kind: 'builtin' };
+  if (!e.HUBSPOT_ACCESS_TOKEN) {
+    throw new ConfigError('Invalid configuration:\n  HUBSPOT_ACCESS_TOKEN: is required when CRM=hubspot');
+  }
+  return {
+    kind: 'hubspot',
+    apiUrl: e.HUBSPOT_API_URL.replace(/\/+$/, ''),
+    accessToken: e.HUBSPOT_ACCESS_TOKEN,
+    properties: {
+      tier: e.HUBSPOT_TIER_PROPERTY,
+      lifetimeValue: e.HUBSPOT_LIFETIME_VALUE_PROPERTY,
+      owner: e.HUBSPOT_OWNER_PROPERTY,
+    },
   };
 }
 

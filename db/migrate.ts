@@ -9,9 +9,9 @@ import * as m20261125_csatSurveys from './migrations/2026-11-25T18-10-00_csat_su
 import * as m20261125_helpdeskLinks from './migrations/2026-11-25T18-20-00_helpdesk_links.js';
 import * as m20261125_refundLedger from './migrations/2026-11-25T18-30-00_refund_ledger.js';
 import * as m20261125_actions from './migrations/2026-11-25T19-00-00_actions.js';
-import * as m20261125_crmNotes from './migrations/2026-11-25T19-10-00_crm_notes.js';
 import * as m20261125_ledgerPayouts from './migrations/2026-11-25T19-20-00_ledger_payouts.js';
 import * as m20261125_refundPaymentRef from './migrations/2026-11-25T19-30-00_refund_payment_ref.js';
+import * as m20261125_crmNotes from './migrations/2026-11-25T19-40-00_crm_notes.js';
 
 /**
  * Migrations listed explicitly (not read from disk) so they work the same from TypeScript sources,
@@ -28,9 +28,9 @@ const migrations: Record<string, Migration> = {
   '2026-11-25T18-20-00_helpdesk_links': m20261125_helpdeskLinks,
   '2026-11-25T18-30-00_refund_ledger': m20261125_refundLedger,
   '2026-11-25T19-00-00_actions': m20261125_actions,
-  '2026-11-25T19-10-00_crm_notes': m20261125_crmNotes,
   '2026-11-25T19-20-00_ledger_payouts': m20261125_ledgerPayouts,
   '2026-11-25T19-30-00_refund_payment_ref': m20261125_refundPaymentRef,
+  '2026-11-25T19-40-00_crm_notes': m20261125_crmNotes,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

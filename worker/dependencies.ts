@@ -1,5 +1,12 @@
 import { QdrantClient } from '@qdrant/js-client-rest';
 import type { ActivityDeps } from '../activities/index.js';
+import {
+  createActionExecutor,
+  createActionTools,
+  loadReturnLabel,
+  returnLabelForPdf,
+} from '../activities/actions/index.js';
+import { createDocumentRenderer } from '../activities/pdf/index.js';
 import { createEmbeddedVectorIndex, type VectorIndex } from '../activities/knowledge/embedded-index.js';
 import { createEmbedder } from '../activities/knowledge/embeddings.js';
 import { createQdrantVectorIndex } from '../activities/knowledge/qdrant-index.js';
@@ -7,6 +14,12 @@ import { createRetriever } from '../activities/knowledge/retrieval.js';
 import { createBuiltinQueue } from '../activities/helpdesk/builtin-queue.js';
 import type { Helpdesk } from '../activities/helpdesk/types.js';
 import { createZendeskHelpdesk } from '../activities/helpdesk/zendesk.js';
+import { createBuiltinCrm } from '../activities/integrations/crm/builtin.js';
+import { createHubSpotCrm } from '../activities/integrations/crm/hubspot.js';
+import type { CrmAdapter } from '../activities/integrations/crm/types.js';
+import { createBuiltinOrderSource } from '../activities/integrations/orders/builtin.js';
+import { createShopifyOrderSource } from '../activities/integrations/orders/shopify.js';
+import type { OrderSource } from '../activities/integrations/orders/types.js';
 import { createSlackNotifier, type SlackNotifier } from '../activities/notify/slack.js';
 import { createLedgerProvider } from '../activities/payments/ledger.js';
 import { createStripeProvider } from '../activities/payments/stripe.js';
@@ -35,7 +48,7 @@ const KNOWN_DIMENSIONS: Record<string, number> = {
 export function createActivityDeps(
   config: Config,
   clients: { db: Db; graph: GraphClient; model: ModelClient | undefined; ocr: Ocr; logger: Logger },
-): ActivityDeps {
+): ActivityDeps & { crm: CrmAdapter; orders: OrderSource } {
   const { db, graph, model, ocr, logger } = clients;
   const embedder = model
     ? createEmbedder({
@@ -46,7 +59,14 @@ export function createActivityDeps(
       })
     : undefined;
   const index = createVectorIndex(config, db, logger);
-  const tools = createReadOnlyTools({ db, business: DEMO_BUSINESS });
+  const orders = createOrderSource(config, db, logger);
+  const crm = createCrm(config, db, logger);
+  const actionDeps = { db, autoApproveRefundCents: config.refunds.autoApproveRefundCents };
+  // Read-only tools answer; action tools only propose (the customer confirms, code executes).
+  const tools = [
+    ...createReadOnlyTools({ db, business: DEMO_BUSINESS, orders }),
+    ...createActionTools(actionDeps),
+  ];
   const slack: SlackNotifier | undefined = config.slack.token
     ? createSlackNotifier({
         token: config.slack.token,
@@ -83,7 +103,18 @@ export function createActivityDeps(
       slack,
       channels,
       conversationUrlBase: `${config.publicUrl}/api/conversations`,
+      crm,
+      orders,
+      logger,
     },
+    actions: createActionExecutor(actionDeps),
+    documents: createDocumentRenderer({
+      db,
+      loadReturnLabel: async (waId, returnId) => {
+        const label = await loadReturnLabel(db, waId, returnId);
+        return label && returnLabelForPdf(label);
+      },
+    }),
     refunds: {
       payments: createPaymentProvider(config, db, logger),
       settings: config.refunds,
@@ -91,7 +122,30 @@ export function createActivityDeps(
       channels,
       operatorUrl: config.publicUrl,
     },
+    // For the CRM activities (resolution notes) and anything else that reads orders.
+    crm,
+    orders,
   };
+}
+
+/** The built-in shop tables by default; Shopify when ORDERS_SOURCE=shopify. */
+function createOrderSource(config: Config, db: Db, logger: Logger): OrderSource {
+  if (config.orders.kind === 'shopify') {
+    const { shopUrl, accessToken, apiVersion } = config.orders;
+    // Two requests at most per tool call, inside the read-only tools' 15 s start-to-close.
+    return createShopifyOrderSource({ shopUrl, accessToken, apiVersion, timeoutMs: 6_000, logger });
+  }
+  return createBuiltinOrderSource(db);
+}
+
+/** The built-in customers table by default; HubSpot when CRM=hubspot. */
+function createCrm(config: Config, db: Db, logger: Logger): CrmAdapter {
+  if (config.crm.kind === 'hubspot') {
+    const { apiUrl, accessToken, properties } = config.crm;
+    // Below lookupCustomer's 10 s start-to-close (a local activity on the conversation's path).
+    return createHubSpotCrm({ apiUrl, accessToken, properties, db, timeoutMs: 6_000, logger });
+  }
+  return createBuiltinCrm(db);
 }
 
 /** The built-in ledger by default; Stripe when PAYMENTS=stripe. */

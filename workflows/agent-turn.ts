@@ -19,6 +19,7 @@ import type {
   ToolCaller,
   ToolOutcome,
 } from '../activities/agent/types.js';
+import type { ActionProposal, DocumentRef } from '../activities/tools/types.js';
 
 const local = proxyLocalActivities<Activities>({
   startToCloseTimeout: '15s',
@@ -61,7 +62,11 @@ export interface TurnAnswer {
   citedChunkIds: string[];
   confidence?: number;
   intent?: string;
-  toolCalls: { name: string; status: ToolOutcome['status'] }[];
+  toolCalls: { name: string; status: ToolOutcome['status']; reason?: string }[];
+  /** The last change an action tool proposed this turn: the customer confirms it with buttons. */
+  proposal?: ActionProposal;
+  /** Documents a tool made ready to send (an invoice copy). */
+  documents?: DocumentRef[];
   cost: { model?: string; rounds: number; promptTokens: number; completionTokens: number; latencyMs: number };
 }
 
@@ -142,6 +147,7 @@ async function modelLoop(
   toolCalls: TurnAnswer['toolCalls'],
 ): Promise<TurnAnswer> {
   const loop: LoopMessage[] = [];
+  const actions: { proposal?: ActionProposal; documents: DocumentRef[] } = { documents: [] };
   for (let round = 1; round <= input.maxRounds; round++) {
     const allowTools = round < input.maxRounds;
     const step = await model.agentStep.executeWithOptions(
@@ -173,13 +179,22 @@ async function modelLoop(
         confidence: a.confidence,
         intent: a.intent,
         toolCalls,
+        ...(actions.proposal ? { proposal: actions.proposal } : {}),
+        ...(actions.documents.length ? { documents: actions.documents } : {}),
         cost,
       };
     }
     loop.push({ role: 'assistant', toolCalls: step.calls });
     for (const call of step.calls) {
       const outcome = await runTool(call, context.caller);
-      toolCalls.push({ name: call.name, status: outcome.status });
+      toolCalls.push({
+        name: call.name,
+        status: outcome.status,
+        ...(outcome.status === 'refused' ? { reason: outcome.reason.slice(0, 300) } : {}),
+      });
+      if (outcome.status === 'needs_confirmation') actions.proposal = outcome.proposal;
+      const document = documentOf(outcome);
+      if (document) actions.documents.push(document);
       loop.push({ role: 'tool', toolCallId: call.id, outcome });
     }
   }
@@ -194,6 +209,13 @@ async function runTool(call: ToolCallRequest, caller: ToolCaller): Promise<ToolO
   } catch {
     return { status: 'unavailable', reason: `the ${call.name} tool is unavailable right now` };
   }
+}
+
+/** A document a tool made ready (`data.document`, e.g. send_invoice_copy). */
+function documentOf(outcome: ToolOutcome): DocumentRef | undefined {
+  if (outcome.status !== 'ok' || typeof outcome.data !== 'object' || outcome.data === null) return undefined;
+  const doc = (outcome.data as { document?: DocumentRef }).document;
+  return doc && (doc.kind === 'invoice' || doc.kind === 'return_label') ? doc : undefined;
 }
 
 function addCost(total: TurnAnswer['cost'], step: ModelCost): void {

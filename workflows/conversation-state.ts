@@ -3,6 +3,7 @@
  * across continue-as-new as is) and deterministic (time comes in as an argument).
  */
 import type { TicketRef } from '../activities/helpdesk/types.js';
+import type { ActionProposal } from '../activities/tools/types.js';
 import { maskPhone } from '../core/privacy.js';
 import type {
   ConversationStatus,
@@ -63,6 +64,18 @@ export interface ConversationState {
   escalation?: EscalationState;
   /** The helpdesk ticket of the current hand-off. */
   ticket?: TicketRef;
+  /** An action the model proposed and the customer was asked to confirm with buttons. */
+  pendingAction?: PendingAction;
+  /** Numbers the confirmation buttons, so a tap on an old one is recognised as stale. */
+  actionSeq?: number;
+  /** Refunds this conversation started, by refund id, until they settle. */
+  refundsInFlight?: string[];
+}
+
+export interface PendingAction {
+  seq: number;
+  proposal: ActionProposal;
+  askedAtMs: number;
 }
 
 export interface EscalationState {
@@ -179,6 +192,16 @@ export function toView(
     queuedMessages: state.pending.length,
     recentSendFailures: state.sendFailures,
     continuedAsNewCount: state.continuedAsNewCount,
+    ...(state.pendingAction
+      ? {
+          pendingAction: {
+            action: state.pendingAction.proposal.action,
+            summary: state.pendingAction.proposal.summary,
+            askedAt: new Date(state.pendingAction.askedAtMs).toISOString(),
+          },
+        }
+      : {}),
+    ...(state.refundsInFlight?.length ? { refundsInFlight: state.refundsInFlight } : {}),
   };
 }
 

@@ -7,20 +7,26 @@ import {
   continueAsNew,
   isCancellation,
   log,
+  ParentClosePolicy,
   patched,
   proxyActivities,
   proxyLocalActivities,
   setCurrentDetails,
   setHandler,
   sleep,
+  startChild,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities/index.js';
 import type { BotTurnRecord } from '../activities/agent-activities.js';
 import type { TeamNotice } from '../activities/handoff-activities.js';
 import type { TransitionRecord } from '../activities/message-log-activities.js';
 import type { CsatSurveyRecord } from '../db/repositories/csat-surveys.js';
+import type { ActionProposal, ActionResult, DocumentRef } from '../activities/tools/types.js';
+import { refundSettledSignal, type NewRefund, type RefundSettled } from './refund-definitions.js';
+import type { refundWorkflow } from './refund.js';
 import { transcriptText } from './content.js';
 import {
   acceptInbound,
@@ -53,7 +59,7 @@ import {
   type TranscriptTurn,
 } from './definitions.js';
 import { composeBotReply } from './bot-reply.js';
-import { customerMessage, formatLocalTime } from './customer-messages.js';
+import { customerMessage, formatLocalTime, formatMoney } from './customer-messages.js';
 import { understandTurn, type UnderstoodTurn } from './understand-turn.js';
 import { answerTurn, refreshSummary, type TurnAnswer } from './agent-turn.js';
 import { splitForWhatsApp, toWhatsAppText } from './whatsapp-format.js';
@@ -121,6 +127,15 @@ const store = proxyLocalActivities<Activities>({
 const local = proxyLocalActivities<Activities>({ startToCloseTimeout: '5s' });
 // Helpdesks and Slack rate-limit and go down: regular activities (visible in the Web UI), retried
 // with backoff for a while; a hand-off that still fails is recorded and the status says it all.
+// Confirmed actions and documents: regular activities (visible in the Web UI), idempotent by key.
+const actionSteps = proxyActivities<Activities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5 },
+});
+/** How long a proposed action waits for the customer's tap before it is dropped. */
+const ACTION_CONFIRMATION_MS = 30 * 60_000;
+/** Reply-button ids of a proposal: `act:<seq>:yes|no`. */
+const ACTION_TAP_RE = /^act:(\d+):(yes|no)$/;
 const handoffSteps = proxyActivities<Activities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 8 },
@@ -141,6 +156,7 @@ export async function conversationWorkflow(input: ConversationInput): Promise<Co
   // Runs recorded before surveys existed replay without them (one decision per run).
   const surveysEnabled = patched('csat-survey');
   const handoffsEnabled = patched('escalation-handoff');
+  const actionsEnabled = patched('actions');
 
   // Transient, per-run work queues (empty at every continue-as-new by construction).
   const statuses: DeliveryStatus[] = [];
@@ -148,6 +164,7 @@ export async function conversationWorkflow(input: ConversationInput): Promise<Co
   const agentReplies: { input: AgentReplyInput; result?: AgentReplyResult }[] = [];
   const transitions: TransitionRecord[] = [];
   const surveyRecords: CsatSurveyRecord[] = [];
+  const refundNotices: RefundSettled[] = [];
   let lastArrivalMs = 0;
   let lastUpsertedAttributes = '';
   let lastUnderstandingAttributes = '';
@@ -224,6 +241,11 @@ export async function conversationWorkflow(input: ConversationInput): Promise<Co
       cancelTimer('pickupOnCall');
     }
     if (to !== 'human') cancelTimer('agentReplySla');
+    if (to !== 'bot') {
+      // A proposal is Parley's: once a person (or the close) takes over, its buttons are stale.
+      state.pendingAction = undefined;
+      cancelTimer('actionConfirmation');
+    }
     if (to === 'bot' || to === 'resolved' || to === 'closed') state.ticket = undefined;
     if (to === 'awaiting_human') state.escalated = true;
     if (to === 'bot' || to === 'resolved' || to === 'closed') state.assignedAgent = undefined;
@@ -244,6 +266,9 @@ export async function conversationWorkflow(input: ConversationInput): Promise<Co
     statuses.push(status);
   });
   setHandler(conversationStateQuery, () => toView(state, conversationId, QUERY_TURNS));
+  setHandler(refundSettledSignal, (notice: RefundSettled) => {
+    refundNotices.push(notice);
+  });
 
   const invalid = (message: string) =>
     ApplicationFailure.create({ type: 'InvalidCommand', message, nonRetryable: true });
@@ -355,6 +380,7 @@ export async function conversationWorkflow(input: ConversationInput): Promise<Co
     firedTimers.length > 0 ||
     agentReplies.some((r) => !r.result) ||
     transitions.length > 0 ||
+    refundNotices.length > 0 ||
     state.pending.length > 0;
 
   for (;;) {
@@ -374,6 +400,7 @@ export async function conversationWorkflow(input: ConversationInput): Promise<Co
     }
     agentReplies.splice(0, agentReplies.length, ...agentReplies.filter((r) => !r.result));
     for (const name of firedTimers.splice(0)) await handleTimer(name);
+    for (const notice of refundNotices.splice(0)) await tellRefundOutcome(notice);
     if (state.pending.length > 0 && state.status !== 'closed') await handleInbound();
     armStatusTimers();
     await project();
@@ -415,6 +442,7 @@ export async function conversationWorkflow(input: ConversationInput): Promise<Co
       state.pending.length === 0 &&
       statuses.length === 0 &&
       firedTimers.length === 0 &&
+      refundNotices.length === 0 &&
       agentReplies.length === 0;
     return idle && (now.continueAsNewSuggested || now.historyLength >= settings().maxHistoryEvents);
   }
@@ -466,8 +494,18 @@ export async function conversationWorkflow(input: ConversationInput): Promise<Co
         state.csatOptOut = true;
       if (survey) return answerSurvey(survey, `survey:${last.id}`);
     }
+    let turnBatch = batch;
+    if (actionsEnabled && state.status === 'bot') {
+      // A tap on a confirmation button is the customer's decision, not a question for the model.
+      const taps = batch.filter((m) => actionTap(m) !== undefined);
+      for (const tap of taps) await answerActionTap(actionTap(tap)!, `action:${tap.id}`);
+      turnBatch = batch.filter((m) => !taps.includes(m));
+      if (turnBatch.length === 0) return;
+    }
     // Turns recorded before the understanding step existed replay without it.
-    const understood = patched('understand-turn') ? await understandTurn(batch, state.language) : undefined;
+    const understood = patched('understand-turn')
+      ? await understandTurn(turnBatch, state.language)
+      : undefined;
     if (understood) applyUnderstanding(customerTurn, understood);
     if (handoffsEnabled && (state.status === 'awaiting_human' || state.status === 'human')) {
       await keepTicketInStep(customerTurn.text, last.id);
@@ -566,6 +604,7 @@ export async function conversationWorkflow(input: ConversationInput): Promise<Co
       });
       mode = answer.mode;
       if (handoffsEnabled) decision ??= escalationAfter(answer, analysis, within);
+      if (actionsEnabled && handoffsEnabled) decision ??= refundRefusal(answer, within);
     }
     // A person took the conversation while the model was thinking: they answer, not Parley.
     if (state.status !== 'bot') return;
@@ -584,10 +623,21 @@ export async function conversationWorkflow(input: ConversationInput): Promise<Co
     else text = toWhatsAppText(answer.reply ?? '');
     if (!state.aiDisclosed) text = `${customerMessage('ai_disclosure', language, { name })}\n\n${text}`;
     const parts = splitForWhatsApp(text);
+    // The model proposed a change: its reply carries the confirmation buttons (nothing has happened yet).
+    const proposal = actionsEnabled && !handOffNow && !review ? answer.proposal : undefined;
+    const confirmationBody = proposal ? withSummary(parts[parts.length - 1]!, proposal) : undefined;
+    if (confirmationBody !== undefined && confirmationBody.startsWith(parts[parts.length - 1]!)) parts.pop();
     let delivered = false;
     for (const [i, part] of parts.entries()) {
       const sent = await sendToCustomer(part, i === 0 ? replyKey : `${replyKey}:${i}`, { role: 'bot' });
       delivered ||= sent.delivered;
+    }
+    if (proposal && confirmationBody !== undefined) {
+      delivered = (await askConfirmation(proposal, confirmationBody, `${replyKey}:confirm`)) || delivered;
+    }
+    if (actionsEnabled && !handOffNow) {
+      for (const [i, document] of (answer.documents ?? []).entries())
+        await sendDocument(document, `${replyKey}:doc:${i}`);
     }
     if (delivered) state.aiDisclosed = true;
 
@@ -633,6 +683,190 @@ export async function conversationWorkflow(input: ConversationInput): Promise<Co
         state.turnsSinceSummary = 0;
       }
     }
+  }
+
+  // ---- actions --------------------------------------------------------------------------------
+  /** The reply's last part with the facts being confirmed; the facts alone when both are too long. */
+  function withSummary(lastPart: string, proposal: ActionProposal): string {
+    const combined = `${lastPart}\n\n${proposal.summary}`;
+    return combined.length <= 1024 ? combined : proposal.summary.slice(0, 1024);
+  }
+
+  /** Sends the confirmation buttons and remembers the proposal until a tap or the expiry. */
+  async function askConfirmation(proposal: ActionProposal, body: string, key: string): Promise<boolean> {
+    const seq = (state.actionSeq ?? 0) + 1;
+    state.actionSeq = seq;
+    try {
+      const sent = await whatsapp.sendButtons.executeWithOptions(
+        { summary: `Ask to confirm: ${proposal.action}` },
+        [
+          {
+            conversationId,
+            phoneNumberId: state.phoneNumberId,
+            to: state.waId,
+            body,
+            buttons: [
+              { id: `act:${seq}:yes`, title: customerMessage('action_confirm', state.language) },
+              { id: `act:${seq}:no`, title: customerMessage('action_cancel', state.language) },
+            ],
+            idempotencyKey: key,
+          },
+        ],
+      );
+      appendTurn(
+        state,
+        { role: 'bot', text: body, atMs: Date.now(), messageIds: [sent.messageId] },
+        settings().transcriptTurns,
+      );
+    } catch (err) {
+      recordSendFailure(state, { atMs: Date.now(), what: 'confirmation', ...describeFailure(err) });
+      return false;
+    }
+    state.pendingAction = { seq, proposal, askedAtMs: Date.now() };
+    armTimer('actionConfirmation', ACTION_CONFIRMATION_MS, `Drop the unconfirmed ${proposal.action}`);
+    return true;
+  }
+
+  /** The customer tapped Confirm or Cancel: code executes the proposal (or drops it), once. */
+  async function answerActionTap(tap: { seq: number; confirm: boolean }, key: string): Promise<void> {
+    const pending = state.pendingAction;
+    const say = (text: string) => sendToCustomer(text, key, { role: 'bot' });
+    if (!pending || pending.seq !== tap.seq) {
+      await say(customerMessage('action_expired', state.language));
+      return;
+    }
+    state.pendingAction = undefined;
+    cancelTimer('actionConfirmation');
+    keepBotIdleTimer();
+    if (!tap.confirm) {
+      await say(customerMessage('action_cancelled', state.language));
+      return;
+    }
+    if (pending.proposal.action === 'refund') {
+      await say(await startRefund(pending.proposal));
+      return;
+    }
+    let result: ActionResult;
+    try {
+      result = await actionSteps.executeAction.executeWithOptions(
+        { summary: `Execute ${pending.proposal.action}` },
+        [{ proposal: pending.proposal, caller: caller() }],
+      );
+    } catch (err) {
+      recordSendFailure(state, { atMs: Date.now(), what: pending.proposal.action, ...describeFailure(err) });
+      await say(customerMessage('action_failed', state.language));
+      return;
+    }
+    await say(result.summary);
+    if (result.status === 'done' && result.document) await sendDocument(result.document, `${key}:doc`);
+  }
+
+  /**
+   * Starts the refund's own workflow (id = the refund id, so asking twice is one refund), which
+   * outlives this conversation; it signals back when the refund settles.
+   */
+  async function startRefund(proposal: ActionProposal): Promise<string> {
+    const p = proposal.params as Omit<NewRefund, 'conversationId' | 'requestedBy'> & {
+      needsApproval?: boolean;
+    };
+    const amount = formatMoney(p.amountCents, p.currency, state.language);
+    const request: NewRefund = {
+      refundId: p.refundId,
+      orderId: p.orderId,
+      ...(p.orderLine !== undefined && p.orderLine !== null ? { orderLine: p.orderLine } : {}),
+      reason: p.reason,
+      amountCents: p.amountCents,
+      currency: p.currency,
+      paymentRef: p.paymentRef,
+      conversationId,
+      requestedBy: `customer:${maskPhone(state.waId)}`,
+    };
+    try {
+      await startChild<typeof refundWorkflow>('refundWorkflow', {
+        workflowId: p.refundId,
+        args: [{ refundId: p.refundId, request }],
+        // The refund must finish even if this conversation closes or continues as new.
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        staticSummary: `Refund ${amount} on order ${p.orderId}`,
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) {
+        recordSendFailure(state, { atMs: Date.now(), what: 'refund', ...describeFailure(err) });
+        return customerMessage('action_failed', state.language);
+      }
+      // Already asked and still running: the same refund, not a second one.
+    }
+    state.refundsInFlight = [...(state.refundsInFlight ?? []).filter((id) => id !== p.refundId), p.refundId];
+    return customerMessage(p.needsApproval ? 'refund_needs_approval' : 'refund_started', state.language, {
+      amount,
+    });
+  }
+
+  /** The refund workflow's news: paid, failed (ops will retry) or declined. */
+  async function tellRefundOutcome(notice: RefundSettled): Promise<void> {
+    if (notice.status === 'awaiting_approval' || notice.status === 'in_progress') return;
+    state.refundsInFlight = (state.refundsInFlight ?? []).filter((id) => id !== notice.refundId);
+    const key =
+      notice.status === 'succeeded'
+        ? 'refund_succeeded'
+        : notice.status === 'failed'
+          ? 'refund_failed'
+          : 'refund_rejected';
+    const amount = formatMoney(notice.amountCents, notice.currency, state.language);
+    await sendToCustomer(
+      customerMessage(key, state.language, { amount }),
+      `refund:${notice.refundId}:${notice.status}`,
+      { role: 'bot' },
+    );
+  }
+
+  /** A document (invoice copy, return label) as a WhatsApp document message; never throws. */
+  async function sendDocument(document: DocumentRef, key: string): Promise<void> {
+    if (!insideServiceWindow(state, Date.now())) return;
+    try {
+      const sent = await actionSteps.sendDocument.executeWithOptions(
+        { summary: `Send the ${document.kind.replace('_', ' ')}` },
+        [
+          {
+            conversationId,
+            phoneNumberId: state.phoneNumberId,
+            to: state.waId,
+            document,
+            idempotencyKey: key,
+          },
+        ],
+      );
+      appendTurn(
+        state,
+        { role: 'bot', text: `[document: ${document.kind}]`, atMs: Date.now(), messageIds: [sent.messageId] },
+        settings().transcriptTurns,
+      );
+    } catch (err) {
+      recordSendFailure(state, {
+        atMs: Date.now(),
+        what: `document ${document.kind}`,
+        ...describeFailure(err),
+      });
+      await sendToCustomer(customerMessage('action_failed', state.language), `${key}:failed`, {
+        role: 'bot',
+      });
+    }
+  }
+
+  /** A refund the code refused (more than can be refunded, not the customer's order…) goes to a person. */
+  function refundRefusal(answer: TurnAnswer, within: boolean): EscalationDecision | undefined {
+    const refused = answer.toolCalls.find((t) => t.name === 'request_refund' && t.status === 'refused');
+    if (!refused) return undefined;
+    return {
+      rule: 'refund_over_limit',
+      reason: `refund refused by code: ${refused.reason ?? 'not allowed'}`,
+      handling: within ? 'hand_off_now' : 'next_day_review',
+      alsoFired: [],
+    };
+  }
+
+  function caller() {
+    return { conversationId, waId: state.waId, ...(state.language ? { language: state.language } : {}) };
   }
 
   // ---- escalation and hand-off ----------------------------------------------------------------
@@ -907,6 +1141,7 @@ export async function conversationWorkflow(input: ConversationInput): Promise<Co
     else if (name === 'pickupOnCall' && state.status === 'awaiting_human') await notifyTeam('on_call');
     else if (name === 'agentReplySla' && state.status === 'human') await notifyTeam('agent_reply');
     else if (name === 'nextDayReview') await fileReview(state.escalation?.reviewDueAtMs ?? Date.now());
+    else if (name === 'actionConfirmation') state.pendingAction = undefined;
   }
 
   // ---- satisfaction survey --------------------------------------------------------------------
@@ -1177,6 +1412,13 @@ export async function conversationWorkflow(input: ConversationInput): Promise<Co
       .filter(Boolean)
       .join('\n');
   }
+}
+
+/** A tap on a confirmation button (`act:<seq>:yes|no`), if the message is one. */
+function actionTap(message: InboundMessage): { seq: number; confirm: boolean } | undefined {
+  if (message.content.kind !== 'reply') return undefined;
+  const match = ACTION_TAP_RE.exec(message.content.id);
+  return match ? { seq: Number(match[1]), confirm: match[2] === 'yes' } : undefined;
 }
 
 /** The state a new conversation starts from when the customer writes right after a close. */

@@ -21,7 +21,17 @@ export type CustomerMessageKey =
   | 'media_unreadable'
   | 'media_no_text'
   | 'voice_empty'
-  | 'media_not_processed';
+  | 'media_not_processed'
+  | 'action_confirm'
+  | 'action_cancel'
+  | 'action_cancelled'
+  | 'action_expired'
+  | 'action_failed'
+  | 'refund_started'
+  | 'refund_needs_approval'
+  | 'refund_succeeded'
+  | 'refund_failed'
+  | 'refund_rejected';
 
 const texts: Record<string, Record<CustomerMessageKey, string>> = {
   en: {
@@ -48,6 +58,22 @@ const texts: Record<string, Record<CustomerMessageKey, string>> = {
     voice_empty: "Sorry, I couldn't make out your voice message. Could you say it again or type it?",
     media_not_processed:
       'Thanks, we received your document. For your privacy we do not analyse identity documents automatically; a colleague will look at it if needed.',
+    action_confirm: '✅ Confirm',
+    action_cancel: 'Cancel',
+    action_cancelled: 'Okay, I have cancelled that request. Nothing was changed.',
+    action_expired: 'That request has expired, so nothing was changed. Just ask again if you still need it.',
+    action_failed:
+      "Sorry, I couldn't complete that just now. A colleague will look into it and get back to you here.",
+    refund_started:
+      "Thanks, your refund of {amount} is on its way. I'll confirm here once it has gone through.",
+    refund_needs_approval:
+      'Thanks. Refunds of this amount ({amount}) are approved by a colleague: they will look at it shortly, and I will let you know here.',
+    refund_succeeded:
+      'Your refund of {amount} has been issued. Depending on your bank it can take 5–10 working days to appear on your statement.',
+    refund_failed:
+      "Sorry, your refund of {amount} couldn't be processed just now. Our team has been alerted and will complete it; I'll confirm here.",
+    refund_rejected:
+      'Your refund request of {amount} was not approved. A colleague will explain why here, or reply if you have questions.',
   },
   fr: {
     acknowledge: 'Merci{name} ! Nous avons bien reçu votre message et revenons vers vous très vite.',
@@ -78,6 +104,22 @@ const texts: Record<string, Record<CustomerMessageKey, string>> = {
     voice_empty: "Désolé, je n'ai pas compris votre message vocal. Pourriez-vous le répéter ou l'écrire ?",
     media_not_processed:
       "Merci, nous avons bien reçu votre document. Pour protéger vos données, nous n'analysons pas automatiquement les pièces d'identité ; un collègue le consultera si nécessaire.",
+    action_confirm: '✅ Confirmer',
+    action_cancel: 'Annuler',
+    action_cancelled: "C'est noté, j'ai annulé cette demande. Rien n'a été modifié.",
+    action_expired: "Cette demande a expiré, rien n'a donc été modifié. Redemandez-moi si besoin.",
+    action_failed:
+      "Désolé, je n'ai pas pu finaliser cela pour le moment. Un collègue va s'en occuper et vous répondra ici.",
+    refund_started:
+      'Merci, votre remboursement de {amount} est en cours. Je vous le confirmerai ici dès qu’il sera effectué.',
+    refund_needs_approval:
+      "Merci. Les remboursements de ce montant ({amount}) sont validés par un collègue : il l'examinera rapidement et je vous tiendrai informé ici.",
+    refund_succeeded:
+      'Votre remboursement de {amount} a été effectué. Selon votre banque, il peut apparaître sous 5 à 10 jours ouvrés.',
+    refund_failed:
+      "Désolé, votre remboursement de {amount} n'a pas pu être traité pour le moment. Notre équipe est prévenue et le finalisera ; je vous le confirmerai ici.",
+    refund_rejected:
+      "Votre demande de remboursement de {amount} n'a pas été acceptée. Un collègue vous expliquera pourquoi ici ; n'hésitez pas à répondre si vous avez des questions.",
   },
   nl: {
     acknowledge: 'Bedankt{name}! We hebben je bericht ontvangen en komen zo snel mogelijk bij je terug.',
@@ -105,6 +147,21 @@ const texts: Record<string, Record<CustomerMessageKey, string>> = {
     voice_empty: 'Sorry, ik kon je spraakbericht niet verstaan. Kun je het herhalen of typen?',
     media_not_processed:
       'Bedankt, we hebben je document ontvangen. Voor je privacy analyseren we identiteitsbewijzen niet automatisch; een collega bekijkt het indien nodig.',
+    action_confirm: '✅ Bevestigen',
+    action_cancel: 'Annuleren',
+    action_cancelled: 'Prima, ik heb dat verzoek geannuleerd. Er is niets gewijzigd.',
+    action_expired: 'Dat verzoek is verlopen, er is dus niets gewijzigd. Vraag het gerust opnieuw.',
+    action_failed: 'Sorry, dat lukte nu niet. Een collega kijkt ernaar en reageert hier.',
+    refund_started:
+      'Bedankt, uw terugbetaling van {amount} is onderweg. Ik bevestig hier zodra die is verwerkt.',
+    refund_needs_approval:
+      'Bedankt. Terugbetalingen van dit bedrag ({amount}) worden door een collega goedgekeurd; ik laat het u hier weten.',
+    refund_succeeded:
+      'Uw terugbetaling van {amount} is uitgevoerd. Afhankelijk van uw bank staat die binnen 5–10 werkdagen op uw rekening.',
+    refund_failed:
+      'Sorry, uw terugbetaling van {amount} kon nu niet worden verwerkt. Ons team is op de hoogte en rondt haar af; ik bevestig het hier.',
+    refund_rejected:
+      'Uw verzoek om terugbetaling van {amount} is niet goedgekeurd. Een collega legt hier uit waarom.',
   },
   de: {
     acknowledge: 'Danke{name}! Wir haben Ihre Nachricht erhalten und melden uns in Kürze.',
@@ -134,6 +191,22 @@ const texts: Record<string, Record<CustomerMessageKey, string>> = {
       'Leider konnte ich Ihre Sprachnachricht nicht verstehen. Könnten Sie sie wiederholen oder schreiben?',
     media_not_processed:
       'Danke, wir haben Ihr Dokument erhalten. Zum Schutz Ihrer Daten werten wir Ausweisdokumente nicht automatisch aus; ein Kollege sieht es sich bei Bedarf an.',
+    action_confirm: '✅ Bestätigen',
+    action_cancel: 'Abbrechen',
+    action_cancelled: 'In Ordnung, ich habe die Anfrage storniert. Es wurde nichts geändert.',
+    action_expired: 'Diese Anfrage ist abgelaufen, es wurde nichts geändert. Fragen Sie gern noch einmal.',
+    action_failed:
+      'Das hat gerade leider nicht geklappt. Ein Kollege kümmert sich darum und meldet sich hier.',
+    refund_started:
+      'Danke, Ihre Erstattung über {amount} ist unterwegs. Ich bestätige hier, sobald sie durch ist.',
+    refund_needs_approval:
+      'Danke. Erstattungen in dieser Höhe ({amount}) gibt ein Kollege frei; ich melde mich hier.',
+    refund_succeeded:
+      'Ihre Erstattung über {amount} wurde veranlasst. Je nach Bank erscheint sie in 5–10 Werktagen.',
+    refund_failed:
+      'Ihre Erstattung über {amount} konnte gerade nicht verarbeitet werden. Unser Team ist informiert und schließt sie ab; ich bestätige hier.',
+    refund_rejected:
+      'Ihre Erstattungsanfrage über {amount} wurde nicht genehmigt. Ein Kollege erklärt Ihnen hier den Grund.',
   },
   es: {
     acknowledge: '¡Gracias{name}! Hemos recibido tu mensaje y te responderemos enseguida.',
@@ -162,6 +235,23 @@ const texts: Record<string, Record<CustomerMessageKey, string>> = {
     voice_empty: 'Lo siento, no entendí tu mensaje de voz. ¿Podrías repetirlo o escribirlo?',
     media_not_processed:
       'Gracias, hemos recibido tu documento. Por tu privacidad no analizamos documentos de identidad automáticamente; un compañero lo revisará si hace falta.',
+    action_confirm: '✅ Confirmar',
+    action_cancel: 'Cancelar',
+    action_cancelled: 'De acuerdo, he cancelado esa solicitud. No se ha cambiado nada.',
+    action_expired:
+      'Esa solicitud ha caducado, así que no se ha cambiado nada. Vuelve a pedirlo si lo necesitas.',
+    action_failed:
+      'Lo siento, no he podido completarlo ahora. Un compañero lo revisará y te responderá aquí.',
+    refund_started:
+      'Gracias, tu reembolso de {amount} está en camino. Te lo confirmaré aquí cuando se haya procesado.',
+    refund_needs_approval:
+      'Gracias. Los reembolsos de este importe ({amount}) los aprueba un compañero; te avisaré aquí.',
+    refund_succeeded:
+      'Tu reembolso de {amount} se ha emitido. Según tu banco, puede tardar de 5 a 10 días hábiles en aparecer.',
+    refund_failed:
+      'Lo siento, tu reembolso de {amount} no se ha podido procesar ahora. Nuestro equipo está avisado y lo completará; te lo confirmaré aquí.',
+    refund_rejected:
+      'Tu solicitud de reembolso de {amount} no ha sido aprobada. Un compañero te explicará el motivo aquí.',
   },
   it: {
     acknowledge: 'Grazie{name}! Abbiamo ricevuto il tuo messaggio e ti risponderemo a breve.',
@@ -190,6 +280,21 @@ const texts: Record<string, Record<CustomerMessageKey, string>> = {
     voice_empty: 'Spiacenti, non ho capito il messaggio vocale. Puoi ripeterlo o scriverlo?',
     media_not_processed:
       "Grazie, abbiamo ricevuto il tuo documento. Per la tua privacy non analizziamo automaticamente i documenti d'identità; un collega lo controllerà se necessario.",
+    action_confirm: '✅ Conferma',
+    action_cancel: 'Annulla',
+    action_cancelled: 'Va bene, ho annullato la richiesta. Non è stato modificato nulla.',
+    action_expired: 'La richiesta è scaduta, quindi non è stato modificato nulla. Chiedi pure di nuovo.',
+    action_failed:
+      'Mi dispiace, non sono riuscito a completarlo ora. Un collega se ne occuperà e ti risponderà qui.',
+    refund_started: 'Grazie, il rimborso di {amount} è in corso. Te lo confermerò qui appena completato.',
+    refund_needs_approval:
+      'Grazie. I rimborsi di questo importo ({amount}) sono approvati da un collega; ti aggiornerò qui.',
+    refund_succeeded:
+      'Il rimborso di {amount} è stato emesso. A seconda della banca può richiedere 5–10 giorni lavorativi.',
+    refund_failed:
+      'Mi dispiace, il rimborso di {amount} non è stato elaborato ora. Il team è stato avvisato e lo completerà; te lo confermerò qui.',
+    refund_rejected:
+      'La richiesta di rimborso di {amount} non è stata approvata. Un collega ti spiegherà il motivo qui.',
   },
   pt: {
     acknowledge: 'Obrigado{name}! Recebemos a sua mensagem e responderemos em breve.',
@@ -219,6 +324,21 @@ const texts: Record<string, Record<CustomerMessageKey, string>> = {
     voice_empty: 'Desculpe, não percebi a sua mensagem de voz. Pode repetir ou escrever?',
     media_not_processed:
       'Obrigado, recebemos o seu documento. Para sua privacidade não analisamos documentos de identificação automaticamente; um colega verá se for necessário.',
+    action_confirm: '✅ Confirmar',
+    action_cancel: 'Cancelar',
+    action_cancelled: 'Certo, cancelei esse pedido. Nada foi alterado.',
+    action_expired: 'Esse pedido expirou, por isso nada foi alterado. Peça novamente se precisar.',
+    action_failed: 'Lamento, não consegui concluir isso agora. Um colega vai analisar e responder aqui.',
+    refund_started:
+      'Obrigado, o seu reembolso de {amount} está a caminho. Confirmo aqui quando estiver concluído.',
+    refund_needs_approval:
+      'Obrigado. Reembolsos deste valor ({amount}) são aprovados por um colega; aviso aqui.',
+    refund_succeeded:
+      'O seu reembolso de {amount} foi emitido. Dependendo do banco, pode demorar 5 a 10 dias úteis.',
+    refund_failed:
+      'Lamento, o seu reembolso de {amount} não pôde ser processado agora. A equipa foi alertada e vai concluí-lo; confirmo aqui.',
+    refund_rejected:
+      'O seu pedido de reembolso de {amount} não foi aprovado. Um colega explicará o motivo aqui.',
   },
 };
 
@@ -226,13 +346,14 @@ const texts: Record<string, Record<CustomerMessageKey, string>> = {
 export function customerMessage(
   key: CustomerMessageKey,
   language: string | undefined,
-  vars: { name?: string; minutes?: string; when?: string } = {},
+  vars: { name?: string; minutes?: string; when?: string; amount?: string } = {},
 ): string {
   const table = texts[language ?? 'en'] ?? texts.en!;
   return table[key]
     .replace('{name}', vars.name ? ` ${vars.name}` : '')
     .replace('{minutes}', vars.minutes ?? '')
-    .replace('{when}', vars.when ?? '');
+    .replace('{when}', vars.when ?? '')
+    .replace('{amount}', vars.amount ?? '');
 }
 
 const LOCALES: Record<string, string> = {
@@ -256,4 +377,12 @@ export function formatLocalTime(atMs: number, language: string | undefined, time
     timeZone: timezone,
     timeZoneName: 'short',
   }).format(atMs);
+}
+
+/** "12,50 €" / "€12.50": an amount as the customer reads it. */
+export function formatMoney(cents: number, currency: string, language: string | undefined): string {
+  return new Intl.NumberFormat(LOCALES[language ?? 'en'] ?? 'en-GB', {
+    style: 'currency',
+    currency: currency.toUpperCase(),
+  }).format(cents / 100);
 }

@@ -152,6 +152,10 @@ export interface ConversationView {
   queuedMessages: number;
   recentSendFailures: SendFailure[];
   continuedAsNewCount: number;
+  /** An action waiting for the customer's confirmation (what a supervisor needs to know of it). */
+  pendingAction?: { action: string; summary: string; askedAt: string };
+  /** Refunds started from this conversation that have not settled yet (refund ids). */
+  refundsInFlight?: string[];
 }
 
 export interface AssignAgentInput {

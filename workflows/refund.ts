@@ -167,7 +167,9 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
   }
 
   const outcome = outcomeOf(refund);
-  if (input.request?.conversationId) await tellConversation(input.request.conversationId, outcome.status);
+  // An ops retry's run has no request: the ledger remembers the conversation to tell.
+  const conversationId = input.request?.conversationId ?? refund.conversationId;
+  if (conversationId) await tellConversation(conversationId, outcome.status);
   await condition(allHandlersFinished);
   return outcome;
 

@@ -4,6 +4,7 @@
  * sends the document from the `DocumentRef`; this module only decides what the caller may get.
  */
 import { z } from 'zod';
+import type { ReturnLabelData as PdfReturnLabel } from '../pdf/return-label-pdf.js';
 import type { Db } from '../../db/database.js';
 import { findCustomerInvoice, findCustomerOrder } from '../../db/repositories/shop.js';
 import {
@@ -135,5 +136,22 @@ export async function loadReturnLabel(
     trackingNumber: row.label_tracking_number,
     status: row.status,
     createdAt: row.created_at.toISOString(),
+  };
+}
+
+/** The label data in the PDF renderer's shape (the customer's own address is not on file: their name). */
+export function returnLabelForPdf(label: ReturnLabelData, language?: string): PdfReturnLabel {
+  const a = label.shipTo;
+  return {
+    returnId: label.returnId,
+    orderId: label.orderId,
+    productName: label.product.name,
+    customerName: label.customerName,
+    fromAddress: [label.customerName],
+    toAddress: [a.name, a.street, `${a.postalCode} ${a.city}`, a.country],
+    carrier: label.carrier,
+    trackingNumber: label.trackingNumber,
+    createdAt: new Date(label.createdAt),
+    ...(language ? { language } : {}),
   };
 }

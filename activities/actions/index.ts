@@ -18,6 +18,7 @@ import { manageSubscriptionTool } from './subscriptions.js';
 export {
   DEMO_RETURNS_WAREHOUSE,
   loadReturnLabel,
+  returnLabelForPdf,
   type PostalAddress,
   type ReturnLabelData,
 } from './documents.js';

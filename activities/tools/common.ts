@@ -5,11 +5,14 @@
  */
 import { z } from 'zod';
 import type { Db } from '../../db/database.js';
+import type { OrderSource } from '../integrations/orders/types.js';
 import type { BusinessInfo } from './business.js';
 import type { AgentTool, ToolCaller, ToolOutcome } from './types.js';
 
 export interface ToolDeps {
   db: Db;
+  /** Where order_status, shipment_tracking and the profile's open orders come from. */
+  orders: OrderSource;
   business: BusinessInfo;
   /** The clock (injectable for tests). */
   now: () => Date;

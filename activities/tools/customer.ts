@@ -4,7 +4,7 @@
  * point it at someone else.
  */
 import { z } from 'zod';
-import { findCustomerByWaId, listCustomerOrders } from '../../db/repositories/shop.js';
+import { findCustomerByWaId } from '../../db/repositories/shop.js';
 import type { OrderStatus } from '../../db/tables/shop.js';
 import {
   callerWaId,
@@ -33,7 +33,8 @@ export function customerProfileTool(deps: ToolDeps): AgentTool {
       if (!customer) {
         return { status: 'not_found', reason: 'No customer account is linked to this WhatsApp number.' };
       }
-      const open = await listCustomerOrders(deps.db, customer.id, {
+      // The open orders come from the order source (the built-in tables or the live shop).
+      const open = await deps.orders.listCustomerOrders(waId!, {
         statuses: OPEN_STATUSES,
         limit: MAX_OPEN_ORDERS,
       });
@@ -49,11 +50,11 @@ export function customerProfileTool(deps: ToolDeps): AgentTool {
           customerSince: isoDate(customer.created_at),
           hasDedicatedAgent: customer.owner_agent_id !== null,
           openOrders: open.map((o) => ({
-            orderNumber: o.id,
+            orderNumber: o.orderNumber,
             status: o.status,
-            placedAt: o.placed_at.toISOString(),
-            total: formatMoney(o.total_cents, o.currency),
-            estimatedDelivery: o.estimated_delivery,
+            placedAt: o.placedAt.toISOString(),
+            total: formatMoney(o.totalCents, o.currency),
+            estimatedDelivery: o.estimatedDelivery,
           })),
         },
       };

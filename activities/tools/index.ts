@@ -3,6 +3,8 @@
  * own authorisation from the caller (see types.ts); nothing here writes.
  */
 import type { Db } from '../../db/database.js';
+import { createBuiltinOrderSource } from '../integrations/orders/builtin.js';
+import type { OrderSource } from '../integrations/orders/types.js';
 import type { BusinessInfo } from './business.js';
 import { customerProfileTool } from './customer.js';
 import { openingHoursTool } from './opening-hours.js';
@@ -17,12 +19,19 @@ export type { AgentTool, ToolCaller, ToolOutcome } from './types.js';
 export interface ReadOnlyToolDeps {
   db: Db;
   business: BusinessInfo;
+  /** Where orders are read; default: the built-in shop tables of `db`. */
+  orders?: OrderSource;
   /** The clock for "open now" and "late" answers; defaults to the system clock. */
   now?: () => Date;
 }
 
 export function createReadOnlyTools(deps: ReadOnlyToolDeps): AgentTool[] {
-  const d = { db: deps.db, business: deps.business, now: deps.now ?? (() => new Date()) };
+  const d = {
+    db: deps.db,
+    orders: deps.orders ?? createBuiltinOrderSource(deps.db),
+    business: deps.business,
+    now: deps.now ?? (() => new Date()),
+  };
   return [
     orderStatusTool(d),
     shipmentTrackingTool(d),

@@ -2,8 +2,9 @@
  * Order tools: order_status, shipment_tracking, invoice_lookup.
  *
  * Authorisation: an order (or its invoice) is visible only when the order's customer has the
- * caller's WhatsApp id, and that is enforced by the repository query itself (it filters on the
- * caller's wa_id), never by the model.
+ * caller's WhatsApp id, and that is enforced by the order source (the built-in repository query
+ * filters on the caller's wa_id; Shopify's answer is checked against it), never by the model.
+ * Orders come from `deps.orders` (built-in tables or Shopify); invoices from the built-in table.
  *
  * Another customer's order and a nonexistent order get the same `not_found` with the same wording.
  * A distinct `refused` for "exists but not yours" would be an oracle: by trying numbers, anyone
@@ -14,11 +15,11 @@
 import { z } from 'zod';
 import { findCustomerInvoice, findCustomerOrder } from '../../db/repositories/shop.js';
 import type { OrderStatus } from '../../db/tables/shop.js';
+import type { OrderView } from '../integrations/orders/types.js';
 import {
   callerWaId,
   defineTool,
   formatMoney,
-  localisedName,
   ORDER_NUMBER_JSON,
   orderNumberArg,
   strictObjectSchema,
@@ -53,20 +54,24 @@ const orderArgs = z.strictObject({ orderNumber: orderNumberArg });
 const orderParameters = strictObjectSchema({ orderNumber: ORDER_NUMBER_JSON });
 
 /** Tracking is shown once a parcel exists: shipped or delivered orders with a tracking number. */
-function tracking(order: {
-  status: OrderStatus;
-  carrier: string | null;
-  tracking_number: string | null;
-  tracking_url: string | null;
-}) {
-  if ((order.status !== 'shipped' && order.status !== 'delivered') || !order.tracking_number) return null;
-  return { carrier: order.carrier, trackingNumber: order.tracking_number, trackingUrl: order.tracking_url };
+function tracking(order: Pick<OrderView, 'status' | 'carrier' | 'trackingNumber' | 'trackingUrl'>) {
+  if ((order.status !== 'shipped' && order.status !== 'delivered') || !order.trackingNumber) return null;
+  return { carrier: order.carrier, trackingNumber: order.trackingNumber, trackingUrl: order.trackingUrl };
 }
 
-/** The order, only when it is the caller's own (the ownership check is in the query). */
-async function callersOrder(deps: ToolDeps, caller: ToolCaller, orderNumber: string) {
+/** The order, only when it is the caller's own (the ownership check is in the order source). */
+async function callersOrder(
+  deps: ToolDeps,
+  caller: ToolCaller,
+  orderNumber: string,
+): Promise<OrderView | undefined> {
   const waId = callerWaId(caller);
-  return waId ? findCustomerOrder(deps.db, waId, orderNumber) : undefined;
+  return waId ? deps.orders.findOwnedOrder(waId, orderNumber) : undefined;
+}
+
+/** A line's name in the conversation's language when the source has it, else the shop's own. */
+function lineName(line: OrderView['lines'][number], language: string | undefined): string {
+  return (language ? line.names?.[language] : undefined) ?? line.name;
 }
 
 export function orderStatusTool(deps: ToolDeps): AgentTool {
@@ -82,23 +87,23 @@ export function orderStatusTool(deps: ToolDeps): AgentTool {
       return {
         status: 'ok',
         data: {
-          orderNumber: order.id,
+          orderNumber: order.orderNumber,
           status: order.status,
           statusNote: STATUS_NOTES[order.status],
-          placedAt: order.placed_at.toISOString(),
-          total: formatMoney(order.total_cents, order.currency),
-          shippingCountry: order.shipping_country,
+          placedAt: order.placedAt.toISOString(),
+          total: formatMoney(order.totalCents, order.currency),
+          shippingCountry: order.shippingCountry,
           items: order.lines.map((l) => ({
             sku: l.sku,
-            name: localisedName(l, caller.language),
+            name: lineName(l, caller.language),
             quantity: l.quantity,
-            unitPrice: formatMoney(l.unit_price_cents, order.currency),
+            unitPrice: formatMoney(l.unitPriceCents, order.currency),
           })),
           estimatedDelivery:
-            order.status === 'shipped' || order.status === 'paid' ? order.estimated_delivery : null,
-          deliveredAt: order.delivered_at?.toISOString() ?? null,
+            order.status === 'shipped' || order.status === 'paid' ? order.estimatedDelivery : null,
+          deliveredAt: order.deliveredAt?.toISOString() ?? null,
           tracking: tracking(order),
-          invoiceAvailable: order.has_invoice,
+          invoiceAvailable: order.hasInvoice,
         },
       };
     },
@@ -120,7 +125,7 @@ export function shipmentTrackingTool(deps: ToolDeps): AgentTool {
         return {
           status: 'ok',
           data: {
-            orderNumber: order.id,
+            orderNumber: order.orderNumber,
             status: order.status,
             shipped: false,
             note:
@@ -134,17 +139,17 @@ export function shipmentTrackingTool(deps: ToolDeps): AgentTool {
       // before an investigation; the flag lets the model say so instead of guessing.
       const today = zonedParts(deps.now(), deps.business.timezone).date;
       const late =
-        order.status === 'shipped' && order.estimated_delivery !== null && today > order.estimated_delivery;
+        order.status === 'shipped' && order.estimatedDelivery !== null && today > order.estimatedDelivery;
       return {
         status: 'ok',
         data: {
-          orderNumber: order.id,
+          orderNumber: order.orderNumber,
           status: order.status,
           shipped: true,
           ...parcel,
-          shippingCountry: order.shipping_country,
-          estimatedDelivery: order.status === 'shipped' ? order.estimated_delivery : null,
-          deliveredAt: order.delivered_at?.toISOString() ?? null,
+          shippingCountry: order.shippingCountry,
+          estimatedDelivery: order.status === 'shipped' ? order.estimatedDelivery : null,
+          deliveredAt: order.deliveredAt?.toISOString() ?? null,
           pastEstimatedDelivery: late,
         },
       };

@@ -32,11 +32,7 @@ export type ToolOutcome =
 
 /** Everything an action can do, each executed by code after the customer confirmed. */
 export type ActionName =
-  | 'refund'
-  | 'create_return'
-  | 'reschedule_appointment'
-  | 'manage_subscription'
-  | 'apply_promo_code';
+  'refund' | 'create_return' | 'reschedule_appointment' | 'manage_subscription' | 'apply_promo_code';
 
 /**
  * A change an action tool validated and proposes. Plain JSON (it lives in workflow state and

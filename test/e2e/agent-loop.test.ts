@@ -21,10 +21,19 @@ import * as hooks from '../fixtures/whatsapp-webhooks.js';
 import {
   startScriptedOpenAI,
   type ChatHandler,
-  type ChatReply,
   type ChatRequestView,
   type ScriptedOpenAI,
 } from '../servers/scripted-openai.js';
+import {
+  answer,
+  chatScript,
+  customerWords,
+  isAgent,
+  isUnderstanding,
+  toolMessages,
+  understanding,
+  type ChatScript,
+} from '../support/agent-script.js';
 import { eventually, startTestParley, type TestParley } from '../support/parley.js';
 
 // Alex's conversations are keyed by (business number, wa_id): each test that needs Alex's identity
@@ -70,73 +79,12 @@ const stranger = () =>
     .padStart(7, '0')}`;
 const wamid = () => `wamid.${randomUUID()}`;
 
-// ---- the scripted model ----------------------------------------------------------------------
-
-const isUnderstanding = (req: ChatRequestView) => req.responseFormat?.name === 'message_understanding';
-const isAgent = (req: ChatRequestView) => req.responseFormat?.name === 'agent_answer';
-
-/** The customer's words of this turn in a request (not the hints, history or passages around them). */
-const customerWords = (req: ChatRequestView) =>
-  /<customer_message>\n([\s\S]*)\n<\/customer_message>/.exec(req.userText)?.[1] ?? '';
-
-/** A plausible `message_understanding` answer; order numbers are read from the message. */
-function understanding(req: ChatRequestView, o: Record<string, unknown> = {}): ChatReply {
-  const words = customerWords(req);
-  return {
-    json: {
-      language: 'en',
-      languageConfidence: 0.95,
-      sentiment: { score: 0, label: 'neutral' },
-      intent: /order/i.test(words) ? 'order_status' : 'other',
-      intentConfidence: 0.8,
-      urgency: 'normal',
-      entities: { orderNumbers: words.match(/\b\d{4}\b/g) ?? [], emails: [], products: [], dates: [] },
-      regulatedTopic: null,
-      crisis: false,
-      wantsHuman: false,
-      ...o,
-    },
-  };
-}
-
-/** The model's final `agent_answer`. */
-function answer(reply: string, o: Record<string, unknown> = {}): ChatReply {
-  return {
-    json: {
-      reply,
-      confidence: 0.9,
-      citedChunkIds: [],
-      intent: 'other',
-      needsHuman: false,
-      needsHumanReason: null,
-      ...o,
-    },
-  };
-}
-
-/** The tool results the model was given back in this request. */
-const toolMessages = (req: ChatRequestView) => req.messages.filter((m) => m.role === 'tool');
-
 /** The passages offered to the model in the context message: id and title. */
 function offeredPassages(req: ChatRequestView): { id: string; title: string }[] {
   return [...req.userText.matchAll(/<passage id="([^"]+)" title="([^"]*)"/g)].map((m) => ({
     id: m[1]!,
     title: m[2]!,
   }));
-}
-
-interface ChatScript {
-  understand?: (req: ChatRequestView) => ChatReply;
-  agent: (req: ChatRequestView) => ChatReply;
-}
-
-/** One chat handler for both kinds of request a turn makes (understanding, then agent rounds). */
-function chatScript(s: ChatScript): ChatHandler {
-  return (req) => {
-    if (isUnderstanding(req)) return (s.understand ?? understanding)(req);
-    if (isAgent(req)) return s.agent(req);
-    return { error: { status: 400, message: `unscripted request ${req.responseFormat?.name ?? ''}` } };
-  };
 }
 
 // ---- driving Parley ----------------------------------------------------------------------------

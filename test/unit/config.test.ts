@@ -67,3 +67,82 @@ describe('loadConfig', () => {
     expect(message).not.toContain('super-secret-value');
   });
 });
+
+describe('order source and CRM configuration', () => {
+  /** The ConfigError message of `env`, failing the test if it loads. */
+  function problem(env: Record<string, string>): string {
+    try {
+      loadConfig({ ...required, ...env });
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      return (err as Error).message;
+    }
+    throw new Error('expected a ConfigError');
+  }
+
+  it('defaults to the built-in order tables and CRM', () => {
+    const config = loadConfig(required);
+    expect(config.orders).toEqual({ kind: 'builtin' });
+    expect(config.crm).toEqual({ kind: 'builtin' });
+  });
+
+  it('reads Shopify settings when ORDERS_SOURCE=shopify, with API version 2024-10 by default', () => {
+    const env = {
+      ORDERS_SOURCE: 'shopify',
+      SHOPIFY_SHOP_URL: 'https://acme.myshopify.com/',
+      SHOPIFY_ACCESS_TOKEN: 'shpat_x',
+    };
+    expect(loadConfig({ ...required, ...env }).orders).toEqual({
+      kind: 'shopify',
+      shopUrl: 'https://acme.myshopify.com',
+      accessToken: 'shpat_x',
+      apiVersion: '2024-10',
+    });
+    expect(loadConfig({ ...required, ...env, SHOPIFY_API_VERSION: '2025-01' }).orders).toMatchObject({
+      apiVersion: '2025-01',
+    });
+    expect(problem({ ...env, SHOPIFY_API_VERSION: 'v2025' })).toContain('SHOPIFY_API_VERSION');
+  });
+
+  it('names the Shopify variables that are missing, without echoing the token', () => {
+    const message = problem({ ORDERS_SOURCE: 'shopify', SHOPIFY_ACCESS_TOKEN: 'shpat_secret_value' });
+    expect(message).toContain('SHOPIFY_SHOP_URL: is required when ORDERS_SOURCE=shopify');
+    expect(message).not.toContain('SHOPIFY_ACCESS_TOKEN');
+    expect(message).not.toContain('shpat_secret_value');
+    expect(problem({ ORDERS_SOURCE: 'shopify' })).toMatch(/SHOPIFY_SHOP_URL[\s\S]*SHOPIFY_ACCESS_TOKEN/);
+    expect(problem({ ORDERS_SOURCE: 'woocommerce' })).toContain('ORDERS_SOURCE');
+  });
+
+  it('reads HubSpot settings when CRM=hubspot, with default URL and property names', () => {
+    expect(loadConfig({ ...required, CRM: 'hubspot', HUBSPOT_ACCESS_TOKEN: 'pat-1' }).crm).toEqual({
+      kind: 'hubspot',
+      apiUrl: 'https://api.hubapi.com',
+      accessToken: 'pat-1',
+      properties: { tier: 'customer_tier', lifetimeValue: 'total_revenue', owner: 'hubspot_owner_id' },
+    });
+    const custom = loadConfig({
+      ...required,
+      CRM: 'hubspot',
+      HUBSPOT_ACCESS_TOKEN: 'pat-1',
+      HUBSPOT_API_URL: 'http://fake-hubspot:4010/',
+      HUBSPOT_TIER_PROPERTY: 'parley_tier',
+      HUBSPOT_LIFETIME_VALUE_PROPERTY: 'ltv_eur',
+      HUBSPOT_OWNER_PROPERTY: 'account_manager',
+    });
+    expect(custom.crm).toEqual({
+      kind: 'hubspot',
+      apiUrl: 'http://fake-hubspot:4010',
+      accessToken: 'pat-1',
+      properties: { tier: 'parley_tier', lifetimeValue: 'ltv_eur', owner: 'account_manager' },
+    });
+  });
+
+  it('requires the HubSpot token only when selected, and checks property names', () => {
+    expect(problem({ CRM: 'hubspot' })).toContain('HUBSPOT_ACCESS_TOKEN: is required when CRM=hubspot');
+    expect(loadConfig({ ...required, HUBSPOT_TIER_PROPERTY: 'whatever' }).crm).toEqual({ kind: 'builtin' });
+    expect(
+      problem({ CRM: 'hubspot', HUBSPOT_ACCESS_TOKEN: 'pat-1', HUBSPOT_TIER_PROPERTY: 'Customer Tier' }),
+    ).toContain('HUBSPOT_TIER_PROPERTY');
+    expect(problem({ CRM: 'salesforce' })).toContain('CRM');
+  });
+});
