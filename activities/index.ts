@@ -1,9 +1,11 @@
 import type { Db } from '../db/database.js';
 import { createActionActivities } from './action-activities.js';
 import type { ActionExecutor } from './actions/index.js';
+import type { CrmAdapter } from './integrations/crm/types.js';
 import type { DocumentRenderer } from './pdf/index.js';
 import type { ConversationSettings } from '../workflows/definitions.js';
 import { createAgentActivities, type AgentDeps } from './agent-activities.js';
+import { createCrmActivities } from './crm-activities.js';
 import { createCsatActivities } from './csat-activities.js';
 import { createHandoffActivities, type HandoffDeps } from './handoff-activities.js';
 import { createKnowledgeActivities, type KnowledgeDeps } from './knowledge-activities.js';
@@ -23,6 +25,8 @@ export interface ActivityDeps {
   handoff: HandoffDeps;
   refunds: Omit<RefundDeps, 'db'>;
   actions: ActionExecutor;
+  /** The customer's CRM record: tier for escalation, a note at each resolution. */
+  crm: CrmAdapter;
   /** Renders the PDFs Parley sends (invoice copies, return labels). */
   documents: DocumentRenderer;
 }
@@ -37,6 +41,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createAgentActivities({ ...deps.agent, db: deps.db }),
     ...createKnowledgeActivities(deps.knowledge),
     ...createCsatActivities(deps),
+    ...createCrmActivities(deps),
     ...createHandoffActivities(deps.handoff),
     ...createRefundActivities({ ...deps.refunds, db: deps.db }),
     /**

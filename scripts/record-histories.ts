@@ -23,8 +23,11 @@ import { startWorker, type RunningWorker } from '../worker/main.js';
 import { installTemporalRuntime } from '../worker/temporal-runtime.js';
 import { conversationStateQuery, conversationWorkflowId } from '../workflows/definitions.js';
 import {
+  buttonReplyMessage,
+  messageChangeValue,
   nextWamid,
   signWebhook,
+  webhookBody,
   statusWebhook,
   textMessageWebhook,
 } from '../test/fixtures/whatsapp-webhooks.js';
@@ -122,6 +125,7 @@ async function main() {
     ['send-failures', sendFailures],
     ['continue-as-new', continueAsNew],
     ['agent-tools', agentTools],
+    ['refund-action', refundAction],
   ];
   for (const [name, run] of scenarios) {
     const { workflowId, runId } = await run(ctx);
@@ -133,6 +137,11 @@ async function main() {
     const last = events[events.length - 1]?.eventType;
     console.log(`wrote test/histories/${name}.json: ${events.length} events, last ${last}`);
   }
+  // The refund workflow's own history (the approved refund of refund-action): its replay guard.
+  const refund = await ctx.client.workflow.getHandle(APPROVED_REFUND_ID).fetchHistory();
+  await mkdir(join(historiesDir, 'refund'), { recursive: true });
+  await writeFile(join(historiesDir, 'refund', 'approved-refund.json'), historyToJSON(refund) + '\n');
+  console.log('wrote test/histories/refund/approved-refund.json');
 }
 
 // ---- scenarios ------------------------------------------------------------------------------------
@@ -162,8 +171,45 @@ async function agentTools(ctx: Ctx) {
   return { workflowId: c.id };
 }
 
+/** Camille's delivered order 1043 (a V9): a small refund, then one above the 50 EUR auto-approve limit. */
+const APPROVED_REFUND_ID = 'refund:1043:1:wrong-item';
+
 /**
- * The scripted model behind agent-tools: understanding answers with the schema's sample, the agent
+ * With a model: the customer asks for a refund, the model calls request_refund, Parley asks for
+ * confirmation with buttons, the tap starts the refund workflow, which pays through the built-in
+ * ledger and tells the conversation; then a refund above the limit waits for a person's approval.
+ */
+async function refundAction(ctx: Ctx) {
+  const c = conversation(ctx, ctx.model, DEMO_CUSTOMERS.camille.waId);
+  const buttons = () => ctx.sandbox.sent.filter((m) => m.waId === c.waId && m.type === 'interactive');
+  await c.say('My order 1043 arrived damaged, please refund 10 euros', 'Camille');
+  await eventually(() => (buttons().length >= 1 ? true : undefined), { what: 'confirmation buttons' });
+  await c.quiet();
+  await c.tap('act:1:yes', 'Confirm');
+  await c.reply(2, 20_000); // "refund on its way", "refund issued" (the reply went with the buttons)
+  await c.quiet();
+  await c.say('The other one was the wrong item, please refund 60 euros');
+  await eventually(() => (buttons().length >= 2 ? true : undefined), { what: 'second confirmation' });
+  await c.quiet();
+  await c.tap('act:2:yes', 'Confirm');
+  await c.reply(3, 20_000); // "a colleague approves"
+  await eventually(
+    async () => {
+      const view = await c.handle().query(conversationStateQuery);
+      return view.refundsInFlight?.includes(APPROVED_REFUND_ID) ? true : undefined;
+    },
+    { what: 'refund awaiting approval' },
+  );
+  await c.operator('POST', `/api/refunds/${encodeURIComponent(APPROVED_REFUND_ID)}/approve`, {
+    by: 'agent-ana',
+  });
+  await c.reply(4, 20_000); // "refund issued"
+  await c.quiet();
+  return { workflowId: c.id };
+}
+
+/**
+ * The scripted model behind agent-tools and refund-action: understanding answers with the schema's sample, the agent
  * asks for order_status when it sees an order number and no tool result yet, then answers.
  */
 function scriptedAgent(req: ChatRequestView): ChatReply {
@@ -172,6 +218,37 @@ function scriptedAgent(req: ChatRequestView): ChatReply {
   }
   const order = /<customer_message>[^<]*order (\d{4})/.exec(req.userText)?.[1];
   const toolResult = req.messages.find((m) => m.role === 'tool');
+  const refund = /<customer_message>[^<]*refund (\d+) euros/.exec(req.userText)?.[1];
+  if (refund && !toolResult) {
+    const small = Number(refund) < 50;
+    return {
+      toolCalls: [
+        {
+          name: 'request_refund',
+          arguments: {
+            orderNumber: '1043',
+            lineNumber: 1,
+            reason: small ? 'damaged' : 'wrong_item',
+            amount: `${refund}.00`,
+          },
+        },
+      ],
+      usage: { promptTokens: 900 },
+    };
+  }
+  if (refund) {
+    return {
+      json: {
+        reply: `I can refund ${refund}.00 EUR. Please confirm with the button below.`,
+        confidence: 0.9,
+        citedChunkIds: [],
+        intent: 'refund_request',
+        needsHuman: false,
+        needsHumanReason: null,
+      },
+      usage: { promptTokens: 1200, completionTokens: 30 },
+    };
+  }
   if (order && !toolResult) {
     return {
       toolCalls: [{ name: 'order_status', arguments: { orderNumber: order } }],
@@ -309,6 +386,17 @@ function conversation(ctx: Ctx, stack: Stack, waId: string) {
         }),
       );
       return messageId;
+    },
+    waId,
+    /** The customer taps a reply button. */
+    async tap(replyId: string, title: string) {
+      await post(
+        webhookBody([
+          messageChangeValue([buttonReplyMessage({ from: waId, id: nextWamid(), replyId, title })], {
+            phoneNumberId: PHONE_NUMBER_ID,
+          }),
+        ]),
+      );
     },
     /** Meta reports a delivery status for one of our messages. */
     async status(messageId: string, status: string) {

@@ -48,7 +48,7 @@ const KNOWN_DIMENSIONS: Record<string, number> = {
 export function createActivityDeps(
   config: Config,
   clients: { db: Db; graph: GraphClient; model: ModelClient | undefined; ocr: Ocr; logger: Logger },
-): ActivityDeps & { crm: CrmAdapter; orders: OrderSource } {
+): ActivityDeps {
   const { db, graph, model, ocr, logger } = clients;
   const embedder = model
     ? createEmbedder({
@@ -122,9 +122,7 @@ export function createActivityDeps(
       channels,
       operatorUrl: config.publicUrl,
     },
-    // For the CRM activities (resolution notes) and anything else that reads orders.
     crm,
-    orders,
   };
 }
 

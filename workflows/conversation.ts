@@ -22,6 +22,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities/index.js';
 import type { BotTurnRecord } from '../activities/agent-activities.js';
 import type { TeamNotice } from '../activities/handoff-activities.js';
+import type { RecordResolutionNoteInput } from '../activities/crm-activities.js';
 import type { TransitionRecord } from '../activities/message-log-activities.js';
 import type { CsatSurveyRecord } from '../db/repositories/csat-surveys.js';
 import type { ActionProposal, ActionResult, DocumentRef } from '../activities/tools/types.js';
@@ -157,6 +158,7 @@ export async function conversationWorkflow(input: ConversationInput): Promise<Co
   const surveysEnabled = patched('csat-survey');
   const handoffsEnabled = patched('escalation-handoff');
   const actionsEnabled = patched('actions');
+  const crmNotesEnabled = patched('crm-resolution-note');
 
   // Transient, per-run work queues (empty at every continue-as-new by construction).
   const statuses: DeliveryStatus[] = [];
@@ -165,6 +167,7 @@ export async function conversationWorkflow(input: ConversationInput): Promise<Co
   const transitions: TransitionRecord[] = [];
   const surveyRecords: CsatSurveyRecord[] = [];
   const refundNotices: RefundSettled[] = [];
+  const resolutionNotes: RecordResolutionNoteInput[] = [];
   let lastArrivalMs = 0;
   let lastUpsertedAttributes = '';
   let lastUnderstandingAttributes = '';
@@ -236,6 +239,16 @@ export async function conversationWorkflow(input: ConversationInput): Promise<Co
       cancelTimer('csatSurvey');
     }
     if (to === 'resolved' && surveysEnabled) planSurvey(from, by);
+    if (to === 'resolved' && crmNotesEnabled) {
+      resolutionNotes.push({
+        conversationId,
+        waId: state.waId,
+        resolvedBy: by,
+        summary: state.summary || `Resolved: ${reason ?? 'no reason given'}`,
+        atMs: Date.now(),
+        idempotencyKey: `crm:${info.firstExecutionRunId}:${state.transitionSeq}`,
+      });
+    }
     if (to !== 'awaiting_human') {
       cancelTimer('pickupSla');
       cancelTimer('pickupOnCall');
@@ -1356,6 +1369,13 @@ export async function conversationWorkflow(input: ConversationInput): Promise<Co
 
   /** Writes the projection (and any transitions) and refreshes what the Web UI shows. */
   async function project(): Promise<void> {
+    for (const note of resolutionNotes.splice(0)) {
+      await bestEffort('CRM resolution note', () =>
+        handoffSteps.recordResolutionNote.executeWithOptions({ summary: 'Note the resolution in the CRM' }, [
+          note,
+        ]),
+      );
+    }
     for (const record of surveyRecords.splice(0)) {
       await store.recordCsatSurvey.executeWithOptions(
         { summary: record.skippedReason ? 'Record a skipped survey' : 'Record the survey sent' },

@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { conversationRef } from '../../core/conversation-ref.js';
 import { DEMO_CUSTOMERS, DEMO_ORDERS } from '../../devstack/demo-shop.js';
 import { customerMessage, formatMoney } from '../../workflows/customer-messages.js';
 import {
@@ -326,6 +327,23 @@ describe('actions the customer confirms (scripted model, real Temporal and Postg
       .executeTakeFirstOrThrow();
     expect(after).toEqual(before);
     expect((await view(biz, () => true)).pendingAction).toBeUndefined();
+
+    // Resolved by a person: a resolution note on Alex's CRM record, with the opaque reference only.
+    const id = conversationWorkflowId(biz, ALEX.waId);
+    const resolved = await parley.operator('POST', `/conversations/${encodeURIComponent(id)}/resolve`, {
+      by: 'agent-ana',
+      reason: 'subscription question answered',
+    });
+    expect(resolved.status).toBe(200);
+    const note = await eventually(() =>
+      parley.db
+        .selectFrom('crm_notes')
+        .selectAll()
+        .where('conversation_ref', '=', conversationRef(id))
+        .executeTakeFirst(),
+    );
+    expect(note).toMatchObject({ system: 'builtin', contact_ref: 'CUS-1001', resolved_by: 'agent-ana' });
+    expect(note.body).not.toContain(ALEX.waId);
   });
 
   it('an invoice copy needs no confirmation: sent as a document in the same turn', async () => {

@@ -49,6 +49,7 @@ describe('recorded conversation histories', () => {
         'send-failures',
         'continue-as-new',
         'agent-tools',
+        'refund-action',
         'bot-replies-v2',
         'bot-replies-v3',
       ]),
@@ -76,6 +77,29 @@ describe('recorded conversation histories', () => {
     const handoffJson = JSON.stringify(byName('human-handoff').json);
     expect(handoffJson).toContain('"name":"createHandoffTicket"');
     expect(handoffJson).toContain('"name":"notifyTeam"');
+    // Actions: confirmation buttons, the refund started as a child workflow, its outcome signalled back.
+    const refund = byName('refund-action');
+    expect(eventTypes(refund)).toContain('EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED');
+    expect(JSON.stringify(refund.json)).toContain('refundSettled');
+  });
+});
+
+describe('recorded refund workflow histories', () => {
+  const refundDir = join(historiesDir, 'refund');
+  const refundFiles = readdirSync(refundDir).filter((f) => f.endsWith('.json'));
+
+  it('include an approved refund (approval update, provider activity, conversation signalled)', () => {
+    expect(refundFiles).toContain('approved-refund.json');
+    const json = JSON.stringify(JSON.parse(readFileSync(join(refundDir, 'approved-refund.json'), 'utf8')));
+    expect(json).toContain('EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED');
+    expect(json).toContain('"name":"payRefund"');
+    expect(json).toContain('EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED');
+  });
+
+  it.each(refundFiles)('replays refund/%s with the current workflow code', async (file) => {
+    const bundle = await workflowBundle();
+    const history = historyFromJSON(readFileSync(join(refundDir, file), 'utf8'));
+    await expect(Worker.runReplayHistory({ workflowBundle: bundle }, history, file)).resolves.toBeUndefined();
   });
 });
 
