@@ -86,7 +86,7 @@ export async function runRefundCommand(
       if (status) query.set('status', status);
       if (values.order) query.set('order', values.order);
       if (values.limit) query.set('limit', values.limit);
-      const { status: code, json } = await call(api(), 'GET', `/?${query}`);
+      const { status: code, json } = await call(api(), 'GET', `?${query}`);
       if (code !== 200) throw apiError(code, json);
       const refunds = json.refunds as any[];
       if (values.json) io.out(JSON.stringify(refunds, null, 2));

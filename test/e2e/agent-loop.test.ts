@@ -71,6 +71,16 @@ const READ_ONLY_TOOLS = [
   'shipping_quote',
   'opening_hours',
 ];
+/** Action tools only propose: the customer confirms with buttons before code executes (actions.test.ts). */
+const ACTION_TOOLS = [
+  'request_refund',
+  'create_return',
+  'list_appointment_slots',
+  'reschedule_appointment',
+  'manage_subscription',
+  'apply_promo_code',
+  'send_invoice_copy',
+];
 
 /** A WhatsApp id no demo customer has. */
 const stranger = () =>
@@ -221,7 +231,7 @@ describe('the agent loop with a model (scripted OpenAI-compatible server)', () =
     const requests = agentRequests(text);
     expect(requests).toHaveLength(2);
     const [first, second] = requests as [ChatRequestView, ChatRequestView];
-    expect(first.tools.map((t) => t.name).sort()).toEqual([...READ_ONLY_TOOLS].sort());
+    expect(first.tools.map((t) => t.name).sort()).toEqual([...READ_ONLY_TOOLS, ...ACTION_TOOLS].sort());
     for (const tool of first.tools) {
       expect(tool.strict, tool.name).toBe(true);
       const params = tool.parameters as {

@@ -1,4 +1,7 @@
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refundIdFor } from '../../db/repositories/refunds.js';
 import { startWorker } from '../../worker/main.js';
@@ -14,6 +17,9 @@ import { startWorkerProcess, workerEnv } from '../support/worker-process.js';
  * ledger in Postgres and our Stripe client against an HTTP server with Stripe's refund and
  * idempotency semantics — with the faults that make "exactly once" hard.
  */
+const exec = promisify(execFile);
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+
 describe('refunds (real Temporal, real Postgres, Stripe over HTTP)', () => {
   let parley: TestParley;
   let stripe: FakeStripe;
@@ -248,6 +254,56 @@ describe('refunds (real Temporal, real Postgres, Stripe over HTTP)', () => {
     for (const who of ['ops-alice', 'ops-bob', 'ops-carol'])
       expect(trail.some((t) => t.requested_by === who)).toBe(true);
     expect(stripeRefundsFor(request.refundId)).toHaveLength(1);
+  });
+
+  it('`parley refunds retry` from two terminals at once: one refund; `list --failed` shows it before', async () => {
+    const order = await paidOrder();
+    const request = refundRequest(order, 2_750, 'late delivery');
+    stripe.failNext(1, 402, { path: '/v1/refunds', method: 'POST' });
+    expect((await runRefund(request)).status).toBe('failed');
+    const env = {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      PARLEY_API_URL: parley.api.url,
+      OPERATOR_API_TOKEN: parley.config.operatorApiToken ?? '',
+    };
+    const cli = async (...args: string[]) => {
+      try {
+        const { stdout } = await exec('npx', ['tsx', 'cli/parley.ts', 'refunds', ...args], {
+          cwd: repoRoot,
+          env,
+        });
+        return { code: 0, stdout };
+      } catch (err) {
+        const e = err as { code?: number; stdout?: string; stderr?: string };
+        return { code: e.code ?? -1, stdout: `${e.stdout ?? ''}${e.stderr ?? ''}` };
+      }
+    };
+    const listed = await cli('list', '--failed');
+    expect(listed.stdout).toContain(request.refundId);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toContain(request.refundId);
+
+    stripe.setLatency(500);
+    const [a, b] = await Promise.all([
+      cli('retry', request.refundId, '--by', 'ops-terminal-1'),
+      cli('retry', request.refundId, '--by', 'ops-terminal-2'),
+    ]);
+    stripe.setLatency(0);
+    expect([a.code, b.code]).toEqual([0, 0]);
+    expect(`${a.stdout}${b.stdout}`).toMatch(/succeeded \(retried\)/);
+    expect(stripeRefundsFor(request.refundId)).toHaveLength(1);
+    const trail = await attempts(request.refundId);
+    // Both requests are in the audit trail (with the attempt one of them ran).
+    expect(new Set(trail.map((t) => t.requested_by).filter((by) => by.startsWith('ops-terminal-')))).toEqual(
+      new Set(['ops-terminal-1', 'ops-terminal-2']),
+    );
+    expect(
+      trail.filter((t) => t.outcome === 'attempt_started' && t.requested_by.startsWith('ops-terminal-')),
+    ).toHaveLength(1);
+    const shown = await cli('show', request.refundId);
+    expect(shown.stdout).toContain('ops-terminal-1');
+    expect(shown.stdout).toContain('ops-terminal-2');
   });
 
   it('an ops retry after Stripe forgot the idempotency key (24 h) finds the refund instead of paying again', async () => {
