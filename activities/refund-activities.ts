@@ -136,6 +136,26 @@ export function createRefundActivities(deps: RefundDeps) {
       refundId: string;
       requestedBy: string;
     }): Promise<{ claimed: boolean; refund: RefundView }> {
+      // A failed refund may have been paid after all (every answer lost, and the last look failed
+      // too): look at the provider before the ledger's room check could decline a paid refund.
+      const before = await load(input.refundId);
+      if (before.status === 'failed' && before.payment_ref) {
+        const found = await payments.findRefund(before.refund_id, before.payment_ref);
+        if (found && (found.status === 'succeeded' || found.status === 'pending')) {
+          await transitionRefund(db, before.refund_id, ['failed'], 'succeeded', {
+            provider: payments.name,
+            provider_refund_id: found.providerRefundId,
+            failure_reason: null,
+          });
+          await recordRefundAttempt(db, {
+            refundId: before.refund_id,
+            requestedBy: input.requestedBy,
+            outcome: 'succeeded',
+            detail: 'found at the provider: it had been paid',
+          });
+          return { claimed: false, refund: toRefundView(await load(input.refundId)) };
+        }
+      }
       const claim = await claimRefundAttempt(db, input.refundId);
       if (claim.claimed || claim.reason === 'no_room_left') {
         await recordRefundAttempt(db, {
@@ -178,11 +198,14 @@ export function createRefundActivities(deps: RefundDeps) {
       });
       await deps.afterProviderCall?.(row.refund_id);
       if (paid.status === 'failed' || paid.status === 'canceled') {
-        throw ApplicationFailure.nonRetryable(
-          `the provider reports refund ${paid.providerRefundId} as ${paid.status}`,
-          PaymentErrorTypes.Rejected,
-          { provider: payments.name, message: `refund ${paid.status}` } satisfies PaymentErrorDetails,
-        );
+        // The provider's refund under this id failed for good (the bank refused it): retrying the
+        // same id would only return that refund again, so it is declined, for a person to redo.
+        await transitionRefund(db, row.refund_id, ['processing'], 'rejected', {
+          provider: payments.name,
+          provider_refund_id: paid.providerRefundId,
+          failure_reason: `the provider reports the refund as ${paid.status}: a person must issue it again`,
+        });
+        return toRefundView(await load(row.refund_id));
       }
       await transitionRefund(db, row.refund_id, ['processing'], 'succeeded', {
         provider: payments.name,

@@ -50,7 +50,9 @@ export function createRefundGateway(deps: { client: Client; taskQueue: string })
     decision: ApprovalDecision,
   ): Promise<RefundView> {
     try {
-      return await client.workflow.getHandle(refundId).executeUpdate(update, { args: [decision] });
+      return publicView(
+        await client.workflow.getHandle(refundId).executeUpdate(update, { args: [decision] }),
+      );
     } catch (err) {
       throw asCommandError(err, refundId);
     }
@@ -67,10 +69,11 @@ export function createRefundGateway(deps: { client: Client; taskQueue: string })
         staticSummary: `Refund ${refundId} (ops retry)`,
       });
       try {
-        return await client.workflow.executeUpdateWithStart(retryRefundUpdate, {
+        const result = await client.workflow.executeUpdateWithStart(retryRefundUpdate, {
           args: [{ by }],
           startWorkflowOperation: start,
         });
+        return result.refund ? { ...result, refund: publicView(result.refund) } : result;
       } catch (err) {
         throw asCommandError(err, refundId);
       }
@@ -78,6 +81,12 @@ export function createRefundGateway(deps: { client: Client; taskQueue: string })
     approve: (refundId, decision) => decide(refundId, approveRefundUpdate, decision),
     reject: (refundId, decision) => decide(refundId, rejectRefundUpdate, decision),
   };
+}
+
+/** The refund without its conversation id (which holds the customer's phone number). */
+function publicView(view: RefundView): RefundView {
+  const { conversationId: _conversationId, ...rest } = view;
+  return rest;
 }
 
 function asCommandError(err: unknown, refundId: string): unknown {

@@ -62,10 +62,11 @@ export function createActivityDeps(
   const orders = createOrderSource(config, db, logger);
   const crm = createCrm(config, db, logger);
   const actionDeps = { db, autoApproveRefundCents: config.refunds.autoApproveRefundCents };
-  // Read-only tools answer; action tools only propose (the customer confirms, code executes).
+  // Read-only tools answer; action tools only propose (the customer confirms, code executes). The
+  // action tools work on the built-in shop tables: with Shopify orders they are not offered.
   const tools = [
     ...createReadOnlyTools({ db, business: DEMO_BUSINESS, orders }),
-    ...createActionTools(actionDeps),
+    ...(orders.kind === 'builtin' ? createActionTools(actionDeps) : []),
   ];
   const slack: SlackNotifier | undefined = config.slack.token
     ? createSlackNotifier({

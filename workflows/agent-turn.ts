@@ -51,6 +51,8 @@ export interface TurnAnswerInput {
   understanding?: AgentContext['understanding'];
   maxRounds: number;
   confidenceThreshold: number;
+  /** Offer the action tools (their proposals need confirmation buttons). */
+  allowActions?: boolean;
 }
 
 export interface TurnAnswer {
@@ -62,7 +64,7 @@ export interface TurnAnswer {
   citedChunkIds: string[];
   confidence?: number;
   intent?: string;
-  toolCalls: { name: string; status: ToolOutcome['status']; reason?: string }[];
+  toolCalls: { name: string; status: ToolOutcome['status']; reason?: string; escalate?: boolean }[];
   /** The last change an action tool proposed this turn: the customer confirms it with buttons. */
   proposal?: ActionProposal;
   /** Documents a tool made ready to send (an invoice copy). */
@@ -152,7 +154,7 @@ async function modelLoop(
     const allowTools = round < input.maxRounds;
     const step = await model.agentStep.executeWithOptions(
       { summary: round === 1 ? 'Compose the reply' : `Compose the reply (round ${round})` },
-      [{ context, loop, allowTools }],
+      [{ context, loop, allowTools, ...(input.allowActions ? {} : { allowActions: false }) }],
     );
     addCost(cost, step);
     if (step.kind === 'answer') {
@@ -191,6 +193,7 @@ async function modelLoop(
         name: call.name,
         status: outcome.status,
         ...(outcome.status === 'refused' ? { reason: outcome.reason.slice(0, 300) } : {}),
+        ...(outcome.status === 'refused' && outcome.escalate ? { escalate: true } : {}),
       });
       if (outcome.status === 'needs_confirmation') actions.proposal = outcome.proposal;
       const document = documentOf(outcome);

@@ -613,6 +613,8 @@ export async function conversationWorkflow(input: ConversationInput): Promise<Co
           orderNumbers: analysis?.entities.orderNumbers ?? [],
         },
         maxRounds: settings().agentMaxRounds,
+        // Runs from before actions existed cannot ask for a confirmation: no action tools for them.
+        allowActions: actionsEnabled,
         confidenceThreshold: settings().confidenceThreshold,
       });
       mode = answer.mode;
@@ -627,26 +629,38 @@ export async function conversationWorkflow(input: ConversationInput): Promise<Co
     // Out of hours Parley still answers when it can; an answer it does not trust waits for the team.
     const unanswered = !answer.reply || (review?.rule === 'low_confidence' && answer.mode !== 'model');
     let text: string;
+    let modelReplySent = false;
     if (understood.mediaProblem) text = customerMessage(understood.mediaProblem, language, { name });
     else if (handOffNow && !handoffsEnabled)
       text = customerMessage(answer.handOff?.unanswered ? 'handoff_unanswered' : 'handoff', language);
     else if (handOffNow)
       text = handoffText(answer.handOff ? answer.handOff.unanswered : decision?.rule === 'low_confidence');
     else if (review && (unanswered || review.rule === 'low_confidence')) text = handoffText(true);
-    else text = toWhatsAppText(answer.reply ?? '');
+    else {
+      text = toWhatsAppText(answer.reply ?? '');
+      modelReplySent = true;
+    }
     if (!state.aiDisclosed) text = `${customerMessage('ai_disclosure', language, { name })}\n\n${text}`;
     const parts = splitForWhatsApp(text);
-    // The model proposed a change: its reply carries the confirmation buttons (nothing has happened yet).
-    const proposal = actionsEnabled && !handOffNow && !review ? answer.proposal : undefined;
-    const confirmationBody = proposal ? withSummary(parts[parts.length - 1]!, proposal) : undefined;
-    if (confirmationBody !== undefined && confirmationBody.startsWith(parts[parts.length - 1]!)) parts.pop();
+    // The model proposed a change: the reply it wrote carries the confirmation buttons (nothing has
+    // happened yet). Its last part goes in the buttons' body when both fit in one message.
+    const proposal = actionsEnabled && modelReplySent ? answer.proposal : undefined;
+    const lastPart = parts.at(-1) ?? '';
+    const confirmationBody = proposal ? withSummary(lastPart, proposal) : undefined;
+    if (confirmationBody !== undefined && lastPart && confirmationBody.startsWith(lastPart)) parts.pop();
     let delivered = false;
     for (const [i, part] of parts.entries()) {
       const sent = await sendToCustomer(part, i === 0 ? replyKey : `${replyKey}:${i}`, { role: 'bot' });
       delivered ||= sent.delivered;
     }
     if (proposal && confirmationBody !== undefined) {
-      delivered = (await askConfirmation(proposal, confirmationBody, `${replyKey}:confirm`)) || delivered;
+      const asked = await askConfirmation(proposal, confirmationBody, `${replyKey}:confirm`);
+      // Without buttons the proposal cannot be confirmed, but the reply must still reach the customer.
+      if (!asked) {
+        const sent = await sendToCustomer(confirmationBody, `${replyKey}:confirm:text`, { role: 'bot' });
+        delivered ||= sent.delivered;
+      }
+      delivered ||= asked;
     }
     if (actionsEnabled && !handOffNow) {
       for (const [i, document] of (answer.documents ?? []).entries())
@@ -701,12 +715,14 @@ export async function conversationWorkflow(input: ConversationInput): Promise<Co
   // ---- actions --------------------------------------------------------------------------------
   /** The reply's last part with the facts being confirmed; the facts alone when both are too long. */
   function withSummary(lastPart: string, proposal: ActionProposal): string {
-    const combined = `${lastPart}\n\n${proposal.summary}`;
+    const combined = lastPart ? `${lastPart}\n\n${proposal.summary}` : proposal.summary;
     return combined.length <= 1024 ? combined : proposal.summary.slice(0, 1024);
   }
 
   /** Sends the confirmation buttons and remembers the proposal until a tap or the expiry. */
   async function askConfirmation(proposal: ActionProposal, body: string, key: string): Promise<boolean> {
+    // Buttons are free-form messages: only to a reachable customer inside the 24-hour window.
+    if (state.unreachable || !insideServiceWindow(state, Date.now())) return false;
     const seq = (state.actionSeq ?? 0) + 1;
     state.actionSeq = seq;
     try {
@@ -868,7 +884,9 @@ export async function conversationWorkflow(input: ConversationInput): Promise<Co
 
   /** A refund the code refused (more than can be refunded, not the customer's order…) goes to a person. */
   function refundRefusal(answer: TurnAnswer, within: boolean): EscalationDecision | undefined {
-    const refused = answer.toolCalls.find((t) => t.name === 'request_refund' && t.status === 'refused');
+    // The model re-proposing within the limits in the same turn is fine: the customer confirms that.
+    if (answer.proposal?.action === 'refund') return undefined;
+    const refused = answer.toolCalls.find((t) => t.status === 'refused' && t.escalate);
     if (!refused) return undefined;
     return {
       rule: 'refund_over_limit',

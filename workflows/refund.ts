@@ -25,7 +25,7 @@ import {
 } from './refund-definitions.js';
 
 const ledger = proxyLocalActivities<Activities>({
-  startToCloseTimeout: '10s',
+  startToCloseTimeout: '30s',
   retry: { initialInterval: '500ms', maximumInterval: '30s' },
 });
 // The provider call: retried with backoff for ~10 minutes on transient errors (5xx, timeouts, lost
@@ -106,6 +106,13 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
     async ({ by }) => {
       const request: RetryRequest = { by };
       retries.push(request);
+      await condition(() => loaded);
+      // Waiting for a person's approval is not a failure: nothing to retry, said at once (the main
+      // code is parked in the approval wait and would answer only when it ends).
+      if (refund?.status === 'awaiting_approval' && !request.result) {
+        request.result = { ...outcomeOf(refund), handling: 'not_retryable' };
+        await recordRequest(by, request.result);
+      }
       await condition(() => request.result !== undefined);
       return request.result!;
     },
@@ -133,10 +140,9 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
         reason:
           reserved.reason === 'order_not_found'
             ? 'the order does not exist'
-            : `only ${reserved.refundableCents} cents of the order can still be refunded`,
+            : `only ${reserved.refundableCents} cents of the ${reserved.reason === 'exceeds_line_refundable' ? 'item' : 'order'} can still be refunded`,
       };
-      await answerRetries(outcome, 'not_retryable');
-      return outcome;
+      return finish(outcome);
     }
     refund = reserved.refund;
   } else {
@@ -144,9 +150,7 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
   }
   loaded = true;
   if (!refund) {
-    const outcome: RefundOutcome = { refundId, status: 'refused', reason: 'no such refund in the ledger' };
-    await answerRetries(outcome, 'not_retryable');
-    return outcome;
+    return finish({ refundId, status: 'refused', reason: 'no such refund in the ledger' });
   }
   const requestedBy = input.request?.requestedBy ?? 'parley';
 
@@ -156,24 +160,34 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
   if (refund.status === 'reserved' || refund.status === 'approved' || refund.status === 'processing') {
     await attempt(requestedBy);
   }
-  for (;;) {
-    const waiting = retries.filter((r) => !r.result);
-    if (waiting.length === 0) break;
-    if (refund.status === 'failed') {
-      await attempt(waiting[0]!.by, waiting[0]);
-      continue;
-    }
-    await answerRetries(outcomeOf(refund), 'not_retryable');
-  }
-
-  const outcome = outcomeOf(refund);
+  await serveRetries();
   // An ops retry's run has no request: the ledger remembers the conversation to tell.
   const conversationId = input.request?.conversationId ?? refund.conversationId;
-  if (conversationId) await tellConversation(conversationId, outcome.status);
-  await condition(allHandlersFinished);
-  return outcome;
+  if (conversationId) await tellConversation(conversationId, outcomeOf(refund).status);
+  return finish(outcomeOf(refund));
 
   // ---- steps ------------------------------------------------------------------------------------
+  /** Ops retries queued so far: a failed refund is attempted again, anything else is answered. */
+  async function serveRetries(): Promise<void> {
+    for (let waiting = retries.find((r) => !r.result); waiting; waiting = retries.find((r) => !r.result)) {
+      if (refund?.status === 'failed') await attempt(waiting.by, waiting);
+      else await answerRetries(refund ? outcomeOf(refund) : { refundId, status: 'refused' }, 'not_retryable');
+    }
+  }
+
+  /**
+   * Completes only once no request is left unanswered: a retry that arrives while the run is
+   * finishing is served here, never left waiting on a run that will not answer it.
+   */
+  async function finish(outcome: RefundOutcome): Promise<RefundOutcome> {
+    for (;;) {
+      await condition(() => allHandlersFinished() || retries.some((r) => !r.result));
+      if (!retries.some((r) => !r.result)) return refund ? outcomeOf(refund) : outcome;
+      if (refund) await serveRetries();
+      else await answerRetries(outcome, 'not_retryable');
+    }
+  }
+
   async function awaitApproval(): Promise<void> {
     await bestEffort(() =>
       notices.notifyRefundTeam.executeWithOptions({ summary: 'Ask the team for approval' }, [
@@ -210,10 +224,22 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
       { refundId, requestedBy: by },
     ]);
     refund = claim.refund;
-    if (!claim.claimed) {
+    // Not claimed but paid: the claim found the refund at the provider (an earlier attempt's answer
+    // was lost) — that is this attempt's outcome. Anything else unclaimed had nothing to retry.
+    if (!claim.claimed && refund.status !== 'succeeded') {
       await answerRetries(outcomeOf(refund), 'not_retryable');
       return;
     }
+    if (claim.claimed) await pay(by);
+    // The request that ran the attempt, and every one that arrived while it ran, get its outcome.
+    const outcome = outcomeOf(refund);
+    for (const r of retries.filter((x) => !x.result)) {
+      r.result = { ...outcome, handling: r === trigger ? 'retried' : 'joined' };
+      await recordRequest(r.by, r.result);
+    }
+  }
+
+  async function pay(by: string): Promise<void> {
     try {
       refund = await provider.payRefund.executeWithOptions({ summary: 'Pay the refund' }, [{ refundId }]);
     } catch (err) {
@@ -227,12 +253,6 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
           ]),
         );
       }
-    }
-    // The request that ran the attempt, and every one that arrived while it ran, get its outcome.
-    const outcome = outcomeOf(refund);
-    for (const r of retries.filter((x) => !x.result)) {
-      r.result = { ...outcome, handling: r === trigger ? 'retried' : 'joined' };
-      await recordRequest(r.by, r.result);
     }
   }
 

@@ -37,7 +37,7 @@ export function createActionTools(deps: ActionDeps): AgentTool[] {
     manageSubscriptionTool(ctx),
     applyPromoCodeTool(ctx),
     sendInvoiceCopyTool(ctx),
-  ];
+  ].map((tool) => ({ ...tool, proposesChanges: true as const }));
 }
 
 export function createActionExecutor(deps: ActionDeps): ActionExecutor {

@@ -6,7 +6,7 @@
  * the €168.
  */
 import { z } from 'zod';
-import { refundableCents, refundIdFor } from '../../db/repositories/refunds.js';
+import { committedRefundsOfLine, refundableCents, refundIdFor } from '../../db/repositories/refunds.js';
 import type { RefundStatus } from '../../db/tables/refunds.js';
 import {
   formatMoney,
@@ -105,12 +105,6 @@ export function requestRefundTool(ctx: ActionContext): AgentTool {
       if (amountCents <= 0) {
         return { status: 'refused', reason: 'A refund must be more than zero.' };
       }
-      if (lineTotal !== undefined && amountCents > lineTotal) {
-        return {
-          status: 'refused',
-          reason: `Item ${line!.line_no} of order ${order.id} cost ${money(lineTotal)}: a refund of that item cannot be more.`,
-        };
-      }
       const refundId = refundIdFor(order.id, line?.line_no, a.reason);
       const existing = await ctx.db
         .selectFrom('refunds')
@@ -123,10 +117,22 @@ export function requestRefundTool(ctx: ActionContext): AgentTool {
           reason: `This refund was already requested (${money(existing.amount_cents)}, reason ${a.reason}): ${EXISTING_NOTE[existing.status]}. Nothing new to confirm.`,
         };
       }
+      const lineLeft =
+        line && lineTotal !== undefined
+          ? lineTotal - (await committedRefundsOfLine(ctx.db, order.id, line.line_no))
+          : undefined;
+      if (lineLeft !== undefined && amountCents > lineLeft) {
+        return {
+          status: 'refused',
+          escalate: true,
+          reason: `Item ${line!.line_no} of order ${order.id} cost ${money(lineTotal!)} and ${money(Math.max(0, lineLeft))} of it can still be refunded: a refund of that item cannot be more.`,
+        };
+      }
       const refundable = Math.max(0, (await refundableCents(ctx.db, order.id)) ?? 0);
       if (amountCents > refundable) {
         return {
           status: 'refused',
+          escalate: true,
           reason:
             refundable === 0
               ? `Order ${order.id} has already been refunded in full (or refunds covering its total are in progress): nothing is left to refund.`
@@ -136,6 +142,7 @@ export function requestRefundTool(ctx: ActionContext): AgentTool {
       if (!order.payment_ref) {
         return {
           status: 'refused',
+          escalate: true,
           reason: `The payment of order ${order.id} cannot be found automatically: a colleague must handle this refund (hand over).`,
         };
       }

@@ -37,13 +37,16 @@ export interface AgentStepDeps {
 
 export function createAgentStep(deps: AgentStepDeps) {
   const { schema, strict } = toResponseSchema(agentAnswerSchema);
-  const toolParams: OpenAI.Chat.ChatCompletionTool[] = deps.tools.map((t) => ({
+  const asParam = (t: AgentTool): OpenAI.Chat.ChatCompletionTool => ({
     type: 'function',
     function: { name: t.name, description: t.description, parameters: t.parameters, strict: true },
-  }));
+  });
+  const allTools = deps.tools.map(asParam);
+  const readTools = deps.tools.filter((t) => !t.proposesChanges).map(asParam);
   const redact = (s: string) => (deps.apiKey ? s.split(deps.apiKey).join('[redacted]') : s);
 
   return async function agentStep(input: AgentStepInput): Promise<AgentStepResult> {
+    const toolParams = input.allowActions === false ? readTools : allTools;
     const model = deps.model.models.chat;
     const operation = 'agent';
     const started = performance.now();

@@ -70,6 +70,8 @@ export interface AgentStepInput {
   loop: LoopMessage[];
   /** False on the last round: the model must answer with what it has. */
   allowTools: boolean;
+  /** False: the action tools (which propose changes) are not offered. Absent: they are. */
+  allowActions?: boolean;
 }
 
 export interface PreparedTurn {

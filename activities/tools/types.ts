@@ -17,7 +17,15 @@ export interface ToolCaller {
 export type ToolOutcome =
   | { status: 'ok'; data: unknown }
   /** The caller may not see this (another customer's order, …): said plainly, nothing leaked. */
-  | { status: 'refused'; reason: string }
+  | {
+      status: 'refused';
+      reason: string;
+      /**
+       * The refusal is one a person must see: the model asked for money beyond what code allows
+       * (more than is left to refund, a payment that cannot be found). The workflow hands off.
+       */
+      escalate?: true;
+    }
   /** Nothing matches (unknown order number, product …). */
   | { status: 'not_found'; reason: string }
   /** The arguments do not fit the tool's schema. */
@@ -75,6 +83,8 @@ export interface AgentTool {
   description: string;
   /** JSON Schema of the arguments (OpenAI function `parameters`, strict-compatible). */
   parameters: Record<string, unknown>;
+  /** An action tool: it proposes a change the customer must confirm (or hands over a document). */
+  proposesChanges?: true;
   /** Runs the tool for `caller`. Throws only for infrastructure failures (retried by Temporal). */
   run(args: unknown, caller: ToolCaller): Promise<ToolOutcome>;
 }

@@ -1,5 +1,5 @@
-import { sql, type Selectable } from 'kysely';
-import type { Db } from '../database.js';
+import { sql, type Selectable, type Transaction } from 'kysely';
+import type { Database, Db } from '../database.js';
 import type { RefundStatus, RefundsTable } from '../tables/refunds.js';
 
 /** Refunds that count against what an order can still refund (all but the failed and rejected). */
@@ -42,7 +42,11 @@ export interface RefundRequest {
 
 export type ReserveOutcome =
   | { outcome: 'reserved' | 'existing'; refundId: string; status: RefundStatus; amountCents: number }
-  | { outcome: 'refused'; reason: 'order_not_found' | 'exceeds_refundable'; refundableCents: number };
+  | {
+      outcome: 'refused';
+      reason: 'order_not_found' | 'exceeds_refundable' | 'exceeds_line_refundable';
+      refundableCents: number;
+    };
 
 /**
  * Reserves a refund in the ledger before any money moves. Under a row lock on the order, so two
@@ -88,6 +92,23 @@ export async function reserveRefund(db: Db, req: RefundRequest): Promise<Reserve
         reason: 'exceeds_refundable',
         refundableCents: Math.max(0, refundableCents),
       };
+    }
+    // One item is never refunded beyond its price, whatever reasons its refunds give.
+    if (req.orderLine !== undefined) {
+      const line = await tx
+        .selectFrom('shop_order_lines')
+        .select(sql<number>`quantity * unit_price_cents`.as('total'))
+        .where('order_id', '=', req.orderId)
+        .where('line_no', '=', req.orderLine)
+        .executeTakeFirst();
+      const lineLeft = (line?.total ?? 0) - (await committedRefundsOfLine(tx, req.orderId, req.orderLine));
+      if (req.amountCents > lineLeft) {
+        return {
+          outcome: 'refused',
+          reason: 'exceeds_line_refundable',
+          refundableCents: Math.max(0, lineLeft),
+        };
+      }
     }
     await tx
       .insertInto('refunds')
@@ -254,4 +275,16 @@ export async function claimRefundAttempt(db: Db, refundId: string): Promise<Clai
       .execute();
     return { claimed: true };
   });
+}
+
+/** What the committed refunds of one order line add up to (any reason). */
+export async function committedRefundsOfLine(db: Db | Transaction<Database>, orderId: string, line: number) {
+  const { committed } = await db
+    .selectFrom('refunds')
+    .select(sql<string>`coalesce(sum(amount_cents), 0)`.as('committed'))
+    .where('order_id', '=', orderId)
+    .where('order_line', '=', line)
+    .where('status', 'in', [...COMMITTED])
+    .executeTakeFirstOrThrow();
+  return Number(committed);
 }

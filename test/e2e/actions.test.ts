@@ -200,13 +200,13 @@ describe('actions the customer confirms (scripted model, real Temporal and Postg
     const biz = newBusiness();
     modelCalls(
       'request_refund',
-      { orderNumber: DEMO_ORDERS.alexShipped, lineNumber: 1, reason: 'wrong_item', amount: '120.00' },
-      () => 'A refund of 120.00 EUR needs a colleague to approve it. Shall I ask?',
+      { orderNumber: DEMO_ORDERS.alexShipped, lineNumber: 1, reason: 'wrong_item', amount: '100.00' },
+      () => 'A refund of 100.00 EUR needs a colleague to approve it. Shall I ask?',
     );
-    await say(biz, 'You sent me the wrong machine, I want 120 euros back.');
+    await say(biz, 'You sent me the wrong machine, I want 100 euros back.');
     const buttons = await confirmation(biz);
     await tap(biz, buttons.action.buttons[0].reply.id);
-    const amount = formatMoney(12_000, 'EUR', 'en');
+    const amount = formatMoney(10_000, 'EUR', 'en');
     await eventually(
       () =>
         textsTo(biz).includes(customerMessage('refund_needs_approval', 'en', { amount })) ? true : undefined,
@@ -216,7 +216,7 @@ describe('actions the customer confirms (scripted model, real Temporal and Postg
       parley.db
         .selectFrom('refunds')
         .selectAll()
-        .where('amount_cents', '=', 12_000)
+        .where('amount_cents', '=', 10_000)
         .where('status', '=', 'awaiting_approval')
         .executeTakeFirst(),
     );

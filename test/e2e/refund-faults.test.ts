@@ -4,6 +4,7 @@ import { listPayouts } from '../../activities/payments/ledger.js';
 import { refundIdFor } from '../../db/repositories/refunds.js';
 import { refundStateQuery, type NewRefund, type RefundOutcome } from '../../workflows/refund-definitions.js';
 import type { refundWorkflow } from '../../workflows/refund.js';
+import { insertPaidOrder } from '../support/database.js';
 import { startFakeStripe, type FakeStripe } from '../servers/fake-stripe.js';
 import { startTestParley, type TestParley } from '../support/parley.js';
 
@@ -72,24 +73,13 @@ for (const providerName of ['stripe', 'ledger'] as const) {
       for (let i = 0; i < ORDERS; i++) {
         const orderId = String(700_000 + i);
         const paymentRef = `pi_fault_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
-        await parley.db
-          .insertInto('shop_orders')
-          .values({
-            id: orderId,
-            customer_id: customerId,
-            status: 'delivered',
-            placed_at: new Date(),
-            total_cents: ORDER_TOTAL,
-            currency: 'EUR',
-            shipping_country: 'FR',
-            carrier: null,
-            tracking_number: null,
-            tracking_url: null,
-            estimated_delivery: null,
-            delivered_at: new Date(),
-            payment_ref: paymentRef,
-          })
-          .execute();
+        await insertPaidOrder(parley.db, {
+          id: orderId,
+          customerId,
+          totalCents: ORDER_TOTAL,
+          paymentRef,
+          lines: 2,
+        });
         stripe?.addPaymentIntent({ id: paymentRef, amountCents: ORDER_TOTAL, currency: 'eur' });
         orders.push({ orderId, paymentRef });
       }

@@ -8,6 +8,7 @@ import { startWorker } from '../../worker/main.js';
 import { silentLogger } from '../../core/logger.js';
 import { refundStateQuery, type NewRefund, type RefundOutcome } from '../../workflows/refund-definitions.js';
 import type { refundWorkflow } from '../../workflows/refund.js';
+import { insertPaidOrder } from '../support/database.js';
 import { startFakeStripe, type FakeStripe } from '../servers/fake-stripe.js';
 import { eventually, startTestParley, workflowBundle, type TestParley } from '../support/parley.js';
 import { startWorkerProcess, workerEnv } from '../support/worker-process.js';
@@ -62,27 +63,10 @@ describe('refunds (real Temporal, real Postgres, Stripe over HTTP)', () => {
   });
 
   /** A paid order of `totalCents` with its Stripe PaymentIntent. */
-  async function paidOrder(totalCents = 12_900): Promise<{ orderId: string; paymentRef: string }> {
+  async function paidOrder(totalCents = 12_900, lines = 1): Promise<{ orderId: string; paymentRef: string }> {
     const orderId = String(500_000 + Math.floor(Math.random() * 400_000));
     const paymentRef = `pi_${randomUUID().replace(/-/g, '').slice(0, 20)}`;
-    await parley.db
-      .insertInto('shop_orders')
-      .values({
-        id: orderId,
-        customer_id: alexId,
-        status: 'delivered',
-        placed_at: new Date(),
-        total_cents: totalCents,
-        currency: 'EUR',
-        shipping_country: 'FR',
-        carrier: null,
-        tracking_number: null,
-        tracking_url: null,
-        estimated_delivery: null,
-        delivered_at: new Date(),
-        payment_ref: paymentRef,
-      })
-      .execute();
+    await insertPaidOrder(parley.db, { id: orderId, customerId: alexId, totalCents, paymentRef, lines });
     stripe.addPaymentIntent({ id: paymentRef, amountCents: totalCents, currency: 'eur' });
     return { orderId, paymentRef };
   }
@@ -190,6 +174,17 @@ describe('refunds (real Temporal, real Postgres, Stripe over HTTP)', () => {
         .where('refund_id', '=', second.refundId)
         .execute(),
     ).toHaveLength(0);
+  });
+
+  it('never refunds one item beyond its price, whatever reasons its refunds give', async () => {
+    const order = await paidOrder(10_000, 2);
+    expect((await runRefund(refundRequest(order, 4_000, 'damaged'))).status).toBe('succeeded');
+    const second = await runRefund(refundRequest(order, 2_000, 'wrong item'));
+    expect(second).toMatchObject({
+      status: 'refused',
+      reason: 'only 1000 cents of the item can still be refunded',
+    });
+    expect(stripe.refunds().filter((r) => r.payment_intent === order.paymentRef)).toHaveLength(1);
   });
 
   it('above the limit: no refund without approval (it expires, declined); with approval, exactly one', async () => {
