@@ -1165,9 +1165,17 @@ export async function conversationWorkflow(input: ConversationInput): Promise<Co
   async function handleTimer(name: string): Promise<void> {
     if (name === 'botIdleResolve' && state.status === 'bot')
       transition('resolved', 'parley', 'customer went quiet');
-    else if (name === 'resolvedClose' && state.status === 'resolved')
-      transition('closed', 'parley', 'inactive after resolution');
-    else if (name === 'csatSurvey' && state.status === 'resolved') await sendSurvey();
+    else if (name === 'resolvedClose' && state.status === 'resolved') {
+      // A refund still settling (waiting for approval, say) must be able to tell the customer.
+      if (actionsEnabled && state.refundsInFlight?.length) {
+        const { resolvedCloseMs } = settings();
+        armTimer(
+          'resolvedClose',
+          resolvedCloseMs,
+          `Close once the refunds settle (${humanDuration(resolvedCloseMs)})`,
+        );
+      } else transition('closed', 'parley', 'inactive after resolution');
+    } else if (name === 'csatSurvey' && state.status === 'resolved') await sendSurvey();
     else if (name === 'pickupSla' && state.status === 'awaiting_human') await notifyTeam('pickup_reminder');
     else if (name === 'pickupOnCall' && state.status === 'awaiting_human') await notifyTeam('on_call');
     else if (name === 'agentReplySla' && state.status === 'human') await notifyTeam('agent_reply');
