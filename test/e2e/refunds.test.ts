@@ -9,6 +9,7 @@ import { silentLogger } from '../../core/logger.js';
 import { refundStateQuery, type NewRefund, type RefundOutcome } from '../../workflows/refund-definitions.js';
 import type { refundWorkflow } from '../../workflows/refund.js';
 import { insertPaidOrder } from '../support/database.js';
+import { startFakeSlack, type FakeSlack } from '../servers/fake-slack.js';
 import { startFakeStripe, type FakeStripe } from '../servers/fake-stripe.js';
 import { eventually, startTestParley, workflowBundle, type TestParley } from '../support/parley.js';
 import { startWorkerProcess, workerEnv } from '../support/worker-process.js';
@@ -24,14 +25,26 @@ const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 describe('refunds (real Temporal, real Postgres, Stripe over HTTP)', () => {
   let parley: TestParley;
   let stripe: FakeStripe;
+  let slack: FakeSlack;
   /** Refund ids whose next payment attempt "crashes" right after Stripe paid, before the ledger write. */
   const crashAfterPayment = new Set<string>();
   let alexId: string;
 
   beforeAll(async () => {
     stripe = await startFakeStripe();
+    slack = await startFakeSlack({
+      token: 'xoxb-refunds-test',
+      channels: [
+        { id: 'C0SUPPORT', name: 'support' },
+        { id: 'C0ONCALL', name: 'on-call' },
+      ],
+    });
     parley = await startTestParley({
       env: {
+        SLACK_BOT_TOKEN: 'xoxb-refunds-test',
+        SLACK_API_URL: slack.apiUrl,
+        SLACK_CHANNEL: 'C0SUPPORT',
+        SLACK_ON_CALL_CHANNEL: 'C0ONCALL',
         PAYMENTS: 'stripe',
         STRIPE_API_URL: stripe.url,
         STRIPE_SECRET_KEY: stripe.secretKey,
@@ -60,6 +73,7 @@ describe('refunds (real Temporal, real Postgres, Stripe over HTTP)', () => {
   afterAll(async () => {
     await parley?.close();
     await stripe?.close();
+    await slack?.close();
   });
 
   /** A paid order of `totalCents` with its Stripe PaymentIntent. */
@@ -198,6 +212,12 @@ describe('refunds (real Temporal, real Postgres, Stripe over HTTP)', () => {
       failure_reason: 'approval expired',
     });
     expect(stripeRefundsFor(unapproved.refundId)).toHaveLength(0);
+    // The team was asked, then on-call paged when the approval ran late (no customer data in either).
+    const asked = slack.messages('C0SUPPORT').filter((m) => m.text.includes(`order ${order.orderId}`));
+    expect(asked.some((m) => m.text.includes('awaits approval'))).toBe(true);
+    const paged = slack.messages('C0ONCALL').filter((m) => m.text.includes(`order ${order.orderId}`));
+    expect(paged.some((m) => m.text.includes('still awaiting approval'))).toBe(true);
+    expect(JSON.stringify([...asked, ...paged])).not.toContain('15551234567');
 
     const approved = refundRequest(order, 7_000, 'not received');
     const handle = await startRefund(approved);
