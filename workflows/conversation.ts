@@ -787,7 +787,20 @@ export async function conversationWorkflow(input: ConversationInput): Promise<Co
       return;
     }
     await say(result.summary);
-    if (result.status === 'done' && result.document) await sendDocument(result.document, `${key}:doc`);
+    if (result.status !== 'done') return;
+    if (result.document) await sendDocument(result.document, `${key}:doc`);
+    // A promo code applied to a paid order: its discount goes back to the payment as a refund.
+    const refundDue = (result.data as { refundDue?: Omit<NewRefund, 'conversationId' | 'requestedBy'> })
+      ?.refundDue;
+    if (refundDue) {
+      const text = await startRefund({
+        action: 'refund',
+        actionKey: refundDue.refundId,
+        summary: '',
+        params: { ...refundDue },
+      });
+      await sendToCustomer(text, `${key}:refund`, { role: 'bot' });
+    }
   }
 
   /**

@@ -6,6 +6,7 @@
  * redemptions make a concurrent second redemption lose cleanly (nothing changes, it is refused).
  */
 import { z } from 'zod';
+import { refundIdFor } from '../../db/repositories/refunds.js';
 import type { Db } from '../../db/database.js';
 import {
   formatMoney,
@@ -194,6 +195,25 @@ export async function executePromo(
     .returning('id')
     .executeTakeFirst();
   if (!inserted) return refuse(`Code ${p.code} was redeemed by this customer meanwhile (once per customer).`);
+  // Money follows the code: an unpaid order owes less; a paid one gets the discount back, as a
+  // refund the conversation starts (the refund workflow, so it is paid exactly once).
+  let refundDue: PromoRefundDue | undefined;
+  if (order.status === 'pending') {
+    await tx
+      .updateTable('shop_orders')
+      .set((eb) => ({ total_cents: eb('total_cents', '-', p.discountCents) }))
+      .where('id', '=', order.id)
+      .execute();
+  } else if (order.payment_ref && p.discountCents > 0) {
+    refundDue = {
+      refundId: refundIdFor(order.id, undefined, `promo ${p.code}`),
+      orderId: order.id,
+      reason: `promo code ${p.code}`,
+      amountCents: p.discountCents,
+      currency: order.currency,
+      paymentRef: order.payment_ref,
+    };
+  }
   return {
     status: 'done',
     summary: say('promo_done', lang, {
@@ -201,6 +221,21 @@ export async function executePromo(
       order: p.orderId,
       discount: formatAmount(p.discountCents, p.currency, lang),
     }),
-    data: { code: p.code, orderId: p.orderId, discountCents: p.discountCents },
+    data: {
+      code: p.code,
+      orderId: p.orderId,
+      discountCents: p.discountCents,
+      ...(refundDue ? { refundDue } : {}),
+    },
   };
+}
+
+/** The discount of a code applied to a paid order, to be refunded to the payment. */
+export interface PromoRefundDue {
+  refundId: string;
+  orderId: string;
+  reason: string;
+  amountCents: number;
+  currency: string;
+  paymentRef: string;
 }

@@ -22,6 +22,7 @@ import {
   type ScriptedOpenAI,
 } from '../servers/scripted-openai.js';
 import { answer, chatScript, customerWords, toolMessages } from '../support/agent-script.js';
+import { insertPaidOrder } from '../support/database.js';
 import { eventually, startTestParley, type TestParley } from '../support/parley.js';
 
 const ALEX = DEMO_CUSTOMERS.alex;
@@ -344,6 +345,56 @@ describe('actions the customer confirms (scripted model, real Temporal and Postg
     );
     expect(note).toMatchObject({ system: 'builtin', contact_ref: 'CUS-1001', resolved_by: 'agent-ana' });
     expect(note.body).not.toContain(ALEX.waId);
+  });
+
+  it('a promo code on a paid order: confirmed, recorded once, and its discount refunded to the payment', async () => {
+    const biz = newBusiness();
+    const orderId = String(900_000 + Math.floor(Math.random() * 99_999));
+    await insertPaidOrder(parley.db, {
+      id: orderId,
+      customerId: 'CUS-1001',
+      totalCents: 12_900,
+      paymentRef: `pi_${orderId}`,
+    });
+    await parley.db
+      .updateTable('shop_orders')
+      .set({ status: 'paid', delivered_at: null })
+      .where('id', '=', orderId)
+      .execute();
+    modelCalls(
+      'apply_promo_code',
+      { code: 'WELCOME10', orderNumber: orderId },
+      () => 'WELCOME10 gives you 10% off.',
+    );
+    await say(biz, `I forgot my WELCOME10 code on order ${orderId}`);
+    const buttons = await confirmation(biz);
+    expect(buttons.body.text).toContain('WELCOME10');
+    await tap(biz, buttons.action.buttons[0].reply.id);
+    const amount = formatMoney(1_290, 'EUR', 'en');
+    await eventually(
+      () => (textsTo(biz).includes(customerMessage('refund_succeeded', 'en', { amount })) ? true : undefined),
+      30_000,
+    );
+    expect(
+      await parley.db
+        .selectFrom('shop_promo_redemptions')
+        .selectAll()
+        .where('order_id', '=', orderId)
+        .execute(),
+    ).toHaveLength(1);
+    const refunds = await parley.db
+      .selectFrom('refunds')
+      .selectAll()
+      .where('order_id', '=', orderId)
+      .execute();
+    expect(refunds).toMatchObject([{ amount_cents: 1_290, status: 'succeeded', provider: 'ledger' }]);
+    expect(
+      await parley.db
+        .selectFrom('ledger_payouts')
+        .selectAll()
+        .where('payment_ref', '=', `pi_${orderId}`)
+        .execute(),
+    ).toHaveLength(1);
   });
 
   it('an invoice copy needs no confirmation: sent as a document in the same turn', async () => {
