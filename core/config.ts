@@ -378,6 +378,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       modelAttempts: e.MODEL_ATTEMPTS,
     },
     conversation: {
+      modelConfigured: Boolean(e.OPENAI_BASE_URL),
       debounceMs: e.CONVERSATION_DEBOUNCE_MS,
       maxBatchWaitMs: e.CONVERSATION_MAX_BATCH_WAIT_MS,
       botIdleResolveMs: e.CONVERSATION_BOT_IDLE_RESOLVE_MS,

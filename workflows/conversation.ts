@@ -1002,7 +1002,10 @@ export async function conversationWorkflow(input: ConversationInput): Promise<Co
       ...(decision.routeToAgentId ? { routeToAgentId: decision.routeToAgentId } : {}),
     };
     cancelTimer('nextDayReview'); // a person takes the case now: no review of it later
-    const summary = await refreshSummary(state.summary, recentTurns());
+    // Without a model there is nobody to write the summary: no activity doomed to fail. (Settings
+    // recorded before `modelConfigured` existed lack it, so those runs replay as they ran.)
+    const summary =
+      settings().modelConfigured !== false ? await refreshSummary(state.summary, recentTurns()) : undefined;
     if (summary !== undefined) state.summary = summary;
     // Somebody may have picked the case up while the summary was written: no pickup SLA then.
     if (state.status === 'awaiting_human') {

@@ -187,6 +187,8 @@ export const conversationStateQuery = defineQuery<ConversationView>('conversatio
 
 /** Tunables of the conversation loop, read by the worker from its config at the start of each run. */
 export interface ConversationSettings {
+  /** Whether a chat model is configured (absent in settings recorded before this field existed). */
+  modelConfigured?: boolean;
   /** Quiet time after the last message before a burst is answered as one turn. */
   debounceMs: number;
   /** A burst is answered at the latest this long after its first message. */

@@ -95,13 +95,7 @@ export async function reserveRefund(db: Db, req: RefundRequest): Promise<Reserve
     }
     // One item is never refunded beyond its price, whatever reasons its refunds give.
     if (req.orderLine !== undefined) {
-      const line = await tx
-        .selectFrom('shop_order_lines')
-        .select(sql<number>`quantity * unit_price_cents`.as('total'))
-        .where('order_id', '=', req.orderId)
-        .where('line_no', '=', req.orderLine)
-        .executeTakeFirst();
-      const lineLeft = (line?.total ?? 0) - (await committedRefundsOfLine(tx, req.orderId, req.orderLine));
+      const lineLeft = await lineRoomLeft(tx, req.orderId, req.orderLine);
       if (req.amountCents > lineLeft) {
         return {
           outcome: 'refused',
@@ -229,7 +223,7 @@ export async function claimRefundAttempt(db: Db, refundId: string): Promise<Clai
   return db.transaction().execute(async (tx) => {
     const current = await tx
       .selectFrom('refunds')
-      .select(['order_id', 'status', 'amount_cents'])
+      .select(['order_id', 'order_line', 'status', 'amount_cents'])
       .where('refund_id', '=', refundId)
       .executeTakeFirst();
     if (!current) return { claimed: false, reason: 'not_payable' };
@@ -254,13 +248,17 @@ export async function claimRefundAttempt(db: Db, refundId: string): Promise<Clai
         .where('order_id', '=', current.order_id)
         .where('status', 'in', [...COMMITTED])
         .executeTakeFirstOrThrow();
-      const room = (order?.total_cents ?? 0) - Number(committed);
+      const orderRoom = (order?.total_cents ?? 0) - Number(committed);
+      const lineRoom =
+        current.order_line === null ? Infinity : await lineRoomLeft(tx, current.order_id, current.order_line);
+      const room = Math.min(orderRoom, lineRoom);
       if (row.amount_cents > room) {
+        const of = lineRoom < orderRoom ? 'item' : 'order';
         await tx
           .updateTable('refunds')
           .set({
             status: 'rejected',
-            failure_reason: `later refunds of the order left ${Math.max(0, room)} cents to refund`,
+            failure_reason: `later refunds of the ${of} left ${Math.max(0, room)} cents to refund`,
             updated_at: new Date(),
           })
           .where('refund_id', '=', refundId)
@@ -287,4 +285,15 @@ export async function committedRefundsOfLine(db: Db | Transaction<Database>, ord
     .where('status', 'in', [...COMMITTED])
     .executeTakeFirstOrThrow();
   return Number(committed);
+}
+
+/** What one order line can still refund: its price minus its committed refunds (0 for no such line). */
+async function lineRoomLeft(tx: Transaction<Database>, orderId: string, line: number): Promise<number> {
+  const row = await tx
+    .selectFrom('shop_order_lines')
+    .select(sql<number>`quantity * unit_price_cents`.as('total'))
+    .where('order_id', '=', orderId)
+    .where('line_no', '=', line)
+    .executeTakeFirst();
+  return (row?.total ?? 0) - (await committedRefundsOfLine(tx, orderId, line));
 }

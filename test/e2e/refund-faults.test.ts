@@ -290,6 +290,15 @@ for (const providerName of ['stripe', 'ledger'] as const) {
           byStatus.approved! +
           byStatus.awaiting_approval!,
       ).toBe(0);
+      // Nor one item's refunds its price (each test order has two items of half the total).
+      for (const o of orders) {
+        for (const line of [1, 2]) {
+          const paidForLine = succeeded
+            .filter((r) => r.order_id === o.orderId && r.order_line === line)
+            .reduce((sum, r) => sum + (paidByRefund.get(r.refund_id)?.[0]?.amountCents ?? 0), 0);
+          expect(paidForLine).toBeLessThanOrEqual(ORDER_TOTAL / 2);
+        }
+      }
       // The ledger never lets an order's refunds exceed what was paid.
       for (const o of orders) {
         const committed = ledger
