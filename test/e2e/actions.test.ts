@@ -236,6 +236,8 @@ describe('actions the customer confirms (scripted model, real Temporal and Postg
       by: 'agent-ana',
     });
     expect(approved.status).toBe(200);
+    // The refund's conversation id holds Alex's number: the API never returns it.
+    expect(JSON.stringify(approved.body)).not.toContain(ALEX.waId);
     await eventually(
       () => (textsTo(biz).includes(customerMessage('refund_succeeded', 'en', { amount })) ? true : undefined),
       30_000,

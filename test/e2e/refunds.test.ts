@@ -225,6 +225,11 @@ describe('refunds (real Temporal, real Postgres, Stripe over HTTP)', () => {
       (await handle.query(refundStateQuery))?.status === 'awaiting_approval' ? true : undefined,
     );
     expect(stripeRefundsFor(approved.refundId)).toHaveLength(0);
+    // An ops retry meanwhile has nothing to retry: answered at once, not after the approval wait.
+    const early = await api(`/${enc(approved.refundId)}/retry`, { by: 'ops-impatient' });
+    expect(early.status).toBe(409);
+    expect(early.body.result).toMatchObject({ handling: 'not_retryable', status: 'awaiting_approval' });
+    expect(JSON.stringify(early.body)).not.toContain('conversationId');
     const res = await api(`/${enc(approved.refundId)}/approve`, { by: 'agent-ana', note: 'photo checked' });
     expect(res.status).toBe(200);
     expect((await handle.result()).status).toBe('succeeded');
