@@ -92,6 +92,8 @@ const NEXT_ACTIONS: Record<string, string> = {
   regulated_topic: 'Regulated topic: answer only within policy or refer to a qualified colleague.',
   vip_customer: 'VIP customer: the account owner (or a senior agent) answers personally.',
   refund_over_limit: 'Review the refund request against the order and approve or decline it.',
+  action_failed:
+    'An action the customer confirmed could not be completed: finish it by hand and tell the customer.',
   multi_issue: 'Several issues: list them back to the customer and resolve each.',
   crisis: 'Urgent: assess the incident now and follow the crisis procedure.',
   loop: 'Parley did not help: read the transcript and answer the question directly.',

@@ -782,8 +782,8 @@ export async function conversationWorkflow(input: ConversationInput): Promise<Co
         [{ proposal: pending.proposal, caller: caller() }],
       );
     } catch (err) {
-      recordSendFailure(state, { atMs: Date.now(), what: pending.proposal.action, ...describeFailure(err) });
       await say(customerMessage('action_failed', state.language));
+      await escalateFailedAction(pending.proposal.action, err);
       return;
     }
     await say(result.summary);
@@ -833,7 +833,7 @@ export async function conversationWorkflow(input: ConversationInput): Promise<Co
       });
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) {
-        recordSendFailure(state, { atMs: Date.now(), what: 'refund', ...describeFailure(err) });
+        await escalateFailedAction('refund', err);
         return customerMessage('action_failed', state.language);
       }
       // Already asked and still running: the same refund, not a second one.
@@ -884,15 +884,30 @@ export async function conversationWorkflow(input: ConversationInput): Promise<Co
         settings().transcriptTurns,
       );
     } catch (err) {
-      recordSendFailure(state, {
-        atMs: Date.now(),
-        what: `document ${document.kind}`,
-        ...describeFailure(err),
-      });
       await sendToCustomer(customerMessage('action_failed', state.language), `${key}:failed`, {
         role: 'bot',
       });
+      await escalateFailedAction(`document ${document.kind}`, err);
     }
+  }
+
+  /**
+   * An action the customer confirmed could not be completed. The customer was told a colleague
+   * will finish it, so one does: a hand-off now, or the next-day review out of hours.
+   */
+  async function escalateFailedAction(what: string, err: unknown): Promise<void> {
+    const failure = describeFailure(err);
+    recordSendFailure(state, { atMs: Date.now(), what, ...failure });
+    if (!handoffsEnabled || state.status !== 'bot') return;
+    const within = isOpen(settings().businessHours, Date.now());
+    const decision: EscalationDecision = {
+      rule: 'action_failed',
+      reason: `${what} could not be completed: ${failure.reason}${failure.message ? ` (${failure.message.slice(0, 200)})` : ''}`,
+      handling: within ? 'hand_off_now' : 'next_day_review',
+      alsoFired: [],
+    };
+    if (within) await handOff(decision);
+    else scheduleReview(decision);
   }
 
   /** A refund the code refused (more than can be refunded, not the customer's order…) goes to a person. */

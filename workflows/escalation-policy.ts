@@ -64,7 +64,9 @@ export type EscalationRule =
   | 'refund_over_limit'
   | 'multi_issue'
   | 'crisis'
-  | 'loop';
+  | 'loop'
+  /** An action the customer confirmed (refund, return…) could not be completed: a person finishes it. */
+  | 'action_failed';
 
 /** Highest first: when several rules fire, the first one in this list is the decision's rule. */
 export const ESCALATION_PRECEDENCE: readonly EscalationRule[] = [
@@ -73,6 +75,7 @@ export const ESCALATION_PRECEDENCE: readonly EscalationRule[] = [
   'regulated_topic',
   'vip_customer',
   'refund_over_limit',
+  'action_failed',
   'multi_issue',
   'negative_sentiment',
   'loop',

@@ -305,6 +305,32 @@ describe('actions the customer confirms (scripted model, real Temporal and Postg
     ).toEqual(expect.arrayContaining([{ event: 'proposed' }, { event: 'executed' }]));
   });
 
+  it('a confirmed action that cannot be completed: the customer is told and a person takes over', async () => {
+    const biz = newBusiness();
+    modelCalls('send_invoice_copy', { orderNumber: DEMO_ORDERS.alexShipped }, () => 'Here is your invoice.');
+    // WhatsApp refuses the upload for good: the document cannot be sent.
+    parley.sandbox.failNext(
+      1,
+      { httpStatus: 400, code: 100, message: 'Invalid parameter' },
+      { target: 'uploads' },
+    );
+    await say(biz, 'Please send me the invoice of order 1042 again');
+    await eventually(
+      () => (textsTo(biz).includes(customerMessage('action_failed', 'en')) ? true : undefined),
+      30_000,
+    );
+    const v = await view(biz, (x) => x.status === 'awaiting_human');
+    expect(v.recentSendFailures.some((f) => f.what === 'document invoice')).toBe(true);
+    const ticket = await eventually(() =>
+      parley.db
+        .selectFrom('handoff_tickets')
+        .selectAll()
+        .where('conversation_id', '=', conversationWorkflowId(biz, ALEX.waId))
+        .executeTakeFirst(),
+    );
+    expect(ticket.rule).toBe('action_failed');
+  });
+
   it('Cancel drops the proposal: nothing changes', async () => {
     const biz = newBusiness();
     modelCalls(

@@ -434,7 +434,7 @@ describe('precedence', () => {
   });
 
   it('the precedence list covers every rule once', () => {
-    expect(new Set(ESCALATION_PRECEDENCE).size).toBe(9);
+    expect(new Set(ESCALATION_PRECEDENCE).size).toBe(10);
     expect(ESCALATION_PRECEDENCE[0]).toBe('crisis');
   });
 });
