@@ -1,4 +1,5 @@
-/** Small helpers shared by the HTTP clients (Graph API, Zendesk, Slack, Stripe). */
+/** Small helpers shared by the HTTP clients (Graph API, Zendesk, Slack, Stripe, HubSpot, Shopify). */
+import { ApplicationFailure } from '@temporalio/common';
 
 /** An error's message with its cause: undici wraps the useful part (ECONNREFUSED, ENOTFOUND…) in `cause`. */
 export function describeCause(err: unknown): string {
@@ -47,4 +48,21 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
   if (/^\d+$/.test(trimmed)) return Math.max(1, Number(trimmed)) * 1000;
   const at = Date.parse(trimmed);
   return Number.isNaN(at) ? undefined : Math.max(1000, at - now);
+}
+
+/**
+ * An API's refusal as the Temporal failure activities throw: `type` classifies it for the retry
+ * policy, `details` keeps what the service said, and a retryable one waits the server's Retry-After.
+ */
+export function apiFailure(
+  message: string,
+  o: { type: string; retryable: boolean; details: unknown; retryAfterMs?: number | undefined },
+): ApplicationFailure {
+  return ApplicationFailure.create({
+    message,
+    type: o.type,
+    nonRetryable: !o.retryable,
+    details: [o.details],
+    ...(o.retryable && o.retryAfterMs !== undefined ? { nextRetryDelay: o.retryAfterMs } : {}),
+  });
 }

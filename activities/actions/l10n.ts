@@ -4,7 +4,10 @@
  * exactly this line. The languages of workflows/customer-messages.ts; English for any other.
  * Pure: money and dates are formatted with Intl in the customer's locale.
  */
-import { formatLocalTime } from '../../workflows/customer-messages.js';
+import { formatLocalTime, localeFor } from '../../workflows/customer-messages.js';
+
+/** '€12.50', '12,50 €', … as the customer writes amounts (what the conversation's messages use). */
+export { formatMoney as formatAmount } from '../../workflows/customer-messages.js';
 
 export type ActionTextKey =
   | 'refund_proposal'
@@ -228,16 +231,6 @@ const texts: Record<string, Record<ActionTextKey, string>> = {
   },
 };
 
-const LOCALES: Record<string, string> = {
-  en: 'en-GB',
-  fr: 'fr-FR',
-  nl: 'nl-NL',
-  de: 'de-DE',
-  es: 'es-ES',
-  it: 'it-IT',
-  pt: 'pt-PT',
-};
-
 /** The proposal summary limit of the ActionProposal contract. */
 const MAX_SUMMARY = 300;
 
@@ -257,18 +250,9 @@ export function say(
   return text.length <= MAX_SUMMARY ? text : `${text.slice(0, MAX_SUMMARY - 1)}…`;
 }
 
-function locale(language: string | undefined): string {
-  return LOCALES[textLanguage(language)]!;
-}
-
-/** '€12.50', '12,50 €', … as the customer writes amounts. */
-export function formatAmount(cents: number, currency: string, language: string | undefined): string {
-  return new Intl.NumberFormat(locale(language), { style: 'currency', currency }).format(cents / 100);
-}
-
 /** A calendar date ('2026-12-23') as '23 December 2026', '23 décembre 2026', … */
 export function formatDay(isoDay: string, language: string | undefined): string {
-  return new Intl.DateTimeFormat(locale(language), {
+  return new Intl.DateTimeFormat(localeFor(textLanguage(language)), {
     day: 'numeric',
     month: 'long',
     year: 'numeric',

@@ -10,6 +10,7 @@
 import { sql } from 'kysely';
 import type { z } from 'zod';
 import type { Db } from '../../db/database.js';
+import { orderLines } from '../../db/repositories/shop.js';
 import type { ActionLogEvent } from '../../db/tables/actions.js';
 import { callerWaId, defineTool } from '../tools/common.js';
 import type { ActionName, ActionResult, AgentTool, ToolCaller, ToolOutcome } from '../tools/types.js';
@@ -121,21 +122,7 @@ export async function findOwnedOrder(db: Db, waId: string, orderId: string, opts
   if (opts.lock) query = query.forUpdate('shop_orders');
   const order = await query.executeTakeFirst();
   if (!order) return undefined;
-  const lines = await db
-    .selectFrom('shop_order_lines')
-    .innerJoin('shop_products', 'shop_products.sku', 'shop_order_lines.sku')
-    .select([
-      'shop_order_lines.line_no',
-      'shop_order_lines.sku',
-      'shop_products.name',
-      'shop_products.name_fr',
-      'shop_order_lines.quantity',
-      'shop_order_lines.unit_price_cents',
-    ])
-    .where('shop_order_lines.order_id', '=', order.id)
-    .orderBy('shop_order_lines.line_no')
-    .execute();
-  return { ...order, lines };
+  return { ...order, lines: await orderLines(db, order.id) };
 }
 
 export type OwnedOrder = NonNullable<Awaited<ReturnType<typeof findOwnedOrder>>>;

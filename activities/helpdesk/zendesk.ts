@@ -19,6 +19,7 @@
  * other 4xx. `details[0]` keeps Zendesk's `error`, `description` and `details`. Neither the token nor
  * the Authorization header ever appears in an error or a log line.
  */
+import { escapeHtml } from '../../core/html.js';
 import { createHash } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import { silentLogger, type Logger } from '../../core/logger.js';
@@ -33,7 +34,7 @@ import {
   type TicketRef,
   type TicketStatus,
 } from './types.js';
-import { fetchText, isRecord, parseJson, parseRetryAfter } from '../../core/http.js';
+import { apiFailure, fetchText, isRecord, parseJson, parseRetryAfter } from '../../core/http.js';
 
 export interface ZendeskHelpdeskOptions {
   /** The account's URL, e.g. `https://acme.zendesk.com`. */
@@ -309,7 +310,7 @@ export function renderPackageHtml(pkg: HandoffPackage): string {
   const head: string[] = [];
   head.push(
     `<p><strong>${pkg.handling === 'next_day_review' ? 'Next-day review' : 'Hand-off to a human'}</strong>` +
-      ` — rule <code>${esc(pkg.rule)}</code>: ${esc(pkg.reason)}</p>`,
+      ` — rule <code>${escapeHtml(pkg.rule)}</code>: ${escapeHtml(pkg.reason)}</p>`,
   );
   head.push(`<h3>Summary</h3><p>${multiline(pkg.summary || '(no summary)')}</p>`);
   head.push(`<h3>Recommended next action</h3><p>${multiline(pkg.recommendedNextAction)}</p>`);
@@ -322,21 +323,21 @@ export function renderPackageHtml(pkg: HandoffPackage): string {
     ['Sentiment', pkg.understanding.sentiment],
   ].filter((row): row is [string, string] => typeof row[1] === 'string' && row[1].length > 0);
   head.push(
-    `<h3>Customer</h3><ul>${customer.map(([k, v]) => `<li><strong>${k}:</strong> ${esc(v)}</li>`).join('')}</ul>`,
+    `<h3>Customer</h3><ul>${customer.map(([k, v]) => `<li><strong>${k}:</strong> ${escapeHtml(v)}</li>`).join('')}</ul>`,
   );
   const orders = pkg.history.orders.map(
-    (o) => `<li>#${esc(o.orderNumber)} — ${esc(o.status)} — ${esc(o.total)}</li>`,
+    (o) => `<li>#${escapeHtml(o.orderNumber)} — ${escapeHtml(o.status)} — ${escapeHtml(o.total)}</li>`,
   );
   head.push(
     `<h3>History</h3><p>Open tickets: ${pkg.history.openTickets}</p>` +
       (orders.length > 0 ? `<ul>${orders.join('')}</ul>` : '<p>No orders on file.</p>'),
   );
   const link = safeUrl(pkg.conversationUrl);
-  const foot = link ? `<p><a href="${esc(link)}">Open the conversation in Parley</a></p>` : '';
+  const foot = link ? `<p><a href="${escapeHtml(link)}">Open the conversation in Parley</a></p>` : '';
 
   const lines = pkg.transcript.map(
     (t) =>
-      `<li><strong>${ROLE_LABELS[t.role] ?? esc(t.role)}</strong> (${esc(t.at)}): ` +
+      `<li><strong>${ROLE_LABELS[t.role] ?? escapeHtml(t.role)}</strong> (${escapeHtml(t.at)}): ` +
       `${multiline(truncate(t.text, TRANSCRIPT_ENTRY_MAX))}</li>`,
   );
   const fixed = head.join('') + foot;
@@ -366,17 +367,8 @@ function renderCommentHtml(comment: TicketComment): string {
   return `<p><strong>${AUTHOR_LABELS[comment.author]}:</strong></p><p>${multiline(comment.text)}</p>`;
 }
 
-function esc(s: string): string {
-  return s
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
-}
-
 function multiline(s: string): string {
-  return esc(s).replace(/\r?\n/g, '<br>');
+  return escapeHtml(s).replace(/\r?\n/g, '<br>');
 }
 
 /** Only http(s) links make it into the HTML. */
@@ -436,12 +428,11 @@ export function classifyZendeskError(
   const what = [details.error, details.description, describeValidation(details.details)]
     .filter(Boolean)
     .join(': ');
-  return ApplicationFailure.create({
-    message: `Zendesk ${op} failed (HTTP ${httpStatus})${what ? `: ${what}` : ''}`,
+  return apiFailure(`Zendesk ${op} failed (HTTP ${httpStatus})${what ? `: ${what}` : ''}`, {
     type,
-    nonRetryable: !retryable,
-    details: [details],
-    ...(retryable && delay !== undefined ? { nextRetryDelay: delay } : {}),
+    retryable,
+    details,
+    retryAfterMs: delay,
   });
 }
 

@@ -15,7 +15,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { silentLogger, type Logger } from '../../core/logger.js';
 import type { HandoffPackage, TicketRef } from '../helpdesk/types.js';
-import { fetchText, isRecord, parseJson, parseRetryAfter } from '../../core/http.js';
+import { apiFailure, fetchText, isRecord, parseJson, parseRetryAfter } from '../../core/http.js';
 
 export interface SlackNotifierOptions {
   /** A bot token (`xoxb-…`) with `chat:write`. */
@@ -147,12 +147,11 @@ export function classifySlackError(
     ...(delay !== undefined ? { retryAfterMs: delay } : {}),
   };
   const extra = messages.length > 0 ? ` (${messages.join('; ').slice(0, 300)})` : '';
-  return ApplicationFailure.create({
-    message: `Slack error ${error ?? 'without code'} (HTTP ${httpStatus})${extra}`,
+  return apiFailure(`Slack error ${error ?? 'without code'} (HTTP ${httpStatus})${extra}`, {
     type,
-    nonRetryable: !retryable,
-    details: [details],
-    ...(retryable && delay !== undefined ? { nextRetryDelay: delay } : {}),
+    retryable,
+    details,
+    retryAfterMs: delay,
   });
 }
 

@@ -19,7 +19,7 @@
  * The secret key never appears in an error or a log line.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { fetchText, isRecord, parseJson, parseRetryAfter } from '../../core/http.js';
+import { apiFailure, fetchText, isRecord, parseJson, parseRetryAfter } from '../../core/http.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
 import {
   PaymentErrorTypes,
@@ -289,12 +289,11 @@ export function classifyStripeError(
 
   const retryable = type === PaymentErrorTypes.RateLimited || type === PaymentErrorTypes.Transient;
   const what = [details.code, details.message].filter(Boolean).join(': ');
-  return ApplicationFailure.create({
-    message: `Stripe ${op} failed (HTTP ${httpStatus})${what ? `: ${what}` : ''}`,
+  return apiFailure(`Stripe ${op} failed (HTTP ${httpStatus})${what ? `: ${what}` : ''}`, {
     type,
-    nonRetryable: !retryable,
-    details: [details],
-    ...(retryable && delay !== undefined ? { nextRetryDelay: delay } : {}),
+    retryable,
+    details,
+    retryAfterMs: delay,
   });
 }
 

@@ -6,6 +6,7 @@
  * of what was issued, nothing is recomputed except the shipping line (total minus the lines).
  */
 import type { Db } from '../../db/database.js';
+import { orderLines } from '../../db/repositories/shop.js';
 import { DEMO_BUSINESS, type BusinessInfo } from '../tools/business.js';
 import {
   countryName,
@@ -102,19 +103,7 @@ export async function loadInvoiceForCustomer(
     .orderBy('shop_invoices.issued_at', 'desc')
     .executeTakeFirst();
   if (!invoice) return undefined;
-  const lines = await db
-    .selectFrom('shop_order_lines')
-    .innerJoin('shop_products', 'shop_products.sku', 'shop_order_lines.sku')
-    .select([
-      'shop_order_lines.sku',
-      'shop_products.name',
-      'shop_products.name_fr',
-      'shop_order_lines.quantity',
-      'shop_order_lines.unit_price_cents',
-    ])
-    .where('shop_order_lines.order_id', '=', invoice.order_id)
-    .orderBy('shop_order_lines.line_no')
-    .execute();
+  const lines = await orderLines(db, invoice.order_id);
   const language = documentLanguage(invoice.language);
   return {
     invoiceId: invoice.invoice_id,

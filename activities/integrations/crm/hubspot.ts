@@ -34,9 +34,10 @@
  * `message`, `correlationId` and rate-limit `policyName`. Neither the token nor a phone number
  * appears in an error or a log line.
  */
+import { escapeHtml } from '../../../core/html.js';
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
-import { fetchText, isRecord, parseJson, parseRetryAfter } from '../../../core/http.js';
+import { apiFailure, fetchText, isRecord, parseJson, parseRetryAfter } from '../../../core/http.js';
 import { silentLogger, type Logger } from '../../../core/logger.js';
 import type { Db } from '../../../db/database.js';
 import { claimNote, finishNote, releaseNote } from '../../../db/repositories/crm-notes.js';
@@ -323,9 +324,9 @@ export function createHubSpotCrm(opts: HubSpotCrmOptions): CrmAdapter {
 /** The note as HubSpot shows it (hs_note_body is rich text). */
 export function noteHtml(note: RenderedNote): string {
   return (
-    `<p><strong>${esc(note.resolvedLine)}</strong></p>` +
-    `<p>${esc(note.summary).replace(/\r?\n/g, '<br>')}</p>` +
-    `<p>Conversation ref: ${esc(note.conversationRef)} · ${esc(note.marker)}</p>`
+    `<p><strong>${escapeHtml(note.resolvedLine)}</strong></p>` +
+    `<p>${escapeHtml(note.summary).replace(/\r?\n/g, '<br>')}</p>` +
+    `<p>Conversation ref: ${escapeHtml(note.conversationRef)} · ${escapeHtml(note.marker)}</p>`
   );
 }
 
@@ -344,15 +345,6 @@ function compareIds(a: string, b: string): number {
 function toCents(value: string | null | undefined): number {
   const n = value === null || value === undefined || value.trim() === '' ? NaN : Number(value);
   return Number.isFinite(n) ? Math.round(n * 100) : 0;
-}
-
-function esc(s: string): string {
-  return s
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -390,12 +382,11 @@ export function classifyHubSpotError(
   else type = CrmErrorTypes.Permanent;
   const retryable = type === CrmErrorTypes.RateLimited || type === CrmErrorTypes.Transient;
   const what = [details.category, details.message].filter(Boolean).join(': ');
-  return ApplicationFailure.create({
-    message: `HubSpot ${op} failed (HTTP ${httpStatus})${what ? `: ${what}` : ''}`,
+  return apiFailure(`HubSpot ${op} failed (HTTP ${httpStatus})${what ? `: ${what}` : ''}`, {
     type,
-    nonRetryable: !retryable,
-    details: [details],
-    ...(retryable && delay !== undefined ? { nextRetryDelay: delay } : {}),
+    retryable,
+    details,
+    retryAfterMs: delay,
   });
 }
 

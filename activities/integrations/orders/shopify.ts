@@ -43,7 +43,7 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
-import { fetchText, isRecord, parseJson, parseRetryAfter } from '../../../core/http.js';
+import { apiFailure, fetchText, isRecord, parseJson, parseRetryAfter } from '../../../core/http.js';
 import { silentLogger, type Logger } from '../../../core/logger.js';
 import {
   isOrderNumber,
@@ -439,12 +439,11 @@ export function classifyShopifyError(
       : details.errors !== undefined
         ? JSON.stringify(details.errors).slice(0, 300)
         : details.description;
-  return ApplicationFailure.create({
-    message: `Shopify ${op} failed (HTTP ${httpStatus})${what ? `: ${what}` : ''}`,
+  return apiFailure(`Shopify ${op} failed (HTTP ${httpStatus})${what ? `: ${what}` : ''}`, {
     type,
-    nonRetryable: !retryable,
-    details: [details],
-    ...(retryable && delay !== undefined ? { nextRetryDelay: delay } : {}),
+    retryable,
+    details,
+    retryAfterMs: delay,
   });
 }
 
