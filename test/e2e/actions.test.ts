@@ -73,6 +73,18 @@ describe('actions the customer confirms (scripted model, real Temporal and Postg
         .query(conversationStateQuery);
       return until(v) ? v : undefined;
     }, 30_000);
+  /** Waits until Parley has sent the customer `text`. */
+  const told = (phoneNumberId: string, text: string) =>
+    eventually(() => (textsTo(phoneNumberId).includes(text) ? true : undefined), 30_000);
+  /** The hand-off ticket of the conversation, once there is one. */
+  const ticketOf = (phoneNumberId: string) =>
+    eventually(() =>
+      parley.db
+        .selectFrom('handoff_tickets')
+        .selectAll()
+        .where('conversation_id', '=', conversationWorkflowId(phoneNumberId, ALEX.waId))
+        .executeTakeFirst(),
+    );
   /** The confirmation buttons Parley sent: body and button ids. */
   const confirmation = (phoneNumberId: string) =>
     eventually(() => {
@@ -120,10 +132,7 @@ describe('actions the customer confirms (scripted model, real Temporal and Postg
 
     expect((await tap(biz, 'act:1:yes')).status).toBe(200);
     const amount = formatMoney(1_200, 'EUR', 'en');
-    await eventually(
-      () => (textsTo(biz).includes(customerMessage('refund_succeeded', 'en', { amount })) ? true : undefined),
-      30_000,
-    );
+    await told(biz, customerMessage('refund_succeeded', 'en', { amount }));
     expect(textsTo(biz)).toContain(customerMessage('refund_started', 'en', { amount }));
     const refunds = await parley.db
       .selectFrom('refunds')
@@ -148,9 +157,7 @@ describe('actions the customer confirms (scripted model, real Temporal and Postg
 
     // The same button again (a double tap): the proposal is gone, nothing more is paid.
     await tap(biz, 'act:1:yes');
-    await eventually(() =>
-      textsTo(biz).includes(customerMessage('action_expired', 'en')) ? true : undefined,
-    );
+    await told(biz, customerMessage('action_expired', 'en'));
     expect(
       await parley.db
         .selectFrom('ledger_payouts')
@@ -187,13 +194,7 @@ describe('actions the customer confirms (scripted model, real Temporal and Postg
     expect(
       await parley.db.selectFrom('refunds').selectAll().where('amount_cents', '=', 50_000).execute(),
     ).toHaveLength(0);
-    const ticket = await eventually(() =>
-      parley.db
-        .selectFrom('handoff_tickets')
-        .selectAll()
-        .where('conversation_id', '=', conversationWorkflowId(biz, ALEX.waId))
-        .executeTakeFirst(),
-    );
+    const ticket = await ticketOf(biz);
     expect(ticket.rule).toBe('refund_over_limit');
   });
 
@@ -208,11 +209,7 @@ describe('actions the customer confirms (scripted model, real Temporal and Postg
     const buttons = await confirmation(biz);
     await tap(biz, buttons.action.buttons[0].reply.id);
     const amount = formatMoney(10_000, 'EUR', 'en');
-    await eventually(
-      () =>
-        textsTo(biz).includes(customerMessage('refund_needs_approval', 'en', { amount })) ? true : undefined,
-      30_000,
-    );
+    await told(biz, customerMessage('refund_needs_approval', 'en', { amount }));
     const row = await eventually(() =>
       parley.db
         .selectFrom('refunds')
@@ -238,10 +235,7 @@ describe('actions the customer confirms (scripted model, real Temporal and Postg
     expect(approved.status).toBe(200);
     // The refund's conversation id holds Alex's number: the API never returns it.
     expect(JSON.stringify(approved.body)).not.toContain(ALEX.waId);
-    await eventually(
-      () => (textsTo(biz).includes(customerMessage('refund_succeeded', 'en', { amount })) ? true : undefined),
-      30_000,
-    );
+    await told(biz, customerMessage('refund_succeeded', 'en', { amount }));
     expect(
       await parley.db
         .selectFrom('ledger_payouts')
@@ -315,19 +309,10 @@ describe('actions the customer confirms (scripted model, real Temporal and Postg
       { target: 'uploads' },
     );
     await say(biz, 'Please send me the invoice of order 1042 again');
-    await eventually(
-      () => (textsTo(biz).includes(customerMessage('action_failed', 'en')) ? true : undefined),
-      30_000,
-    );
+    await told(biz, customerMessage('action_failed', 'en'));
     const v = await view(biz, (x) => x.status === 'awaiting_human');
     expect(v.recentSendFailures.some((f) => f.what === 'document invoice')).toBe(true);
-    const ticket = await eventually(() =>
-      parley.db
-        .selectFrom('handoff_tickets')
-        .selectAll()
-        .where('conversation_id', '=', conversationWorkflowId(biz, ALEX.waId))
-        .executeTakeFirst(),
-    );
+    const ticket = await ticketOf(biz);
     expect(ticket.rule).toBe('action_failed');
   });
 
@@ -346,9 +331,7 @@ describe('actions the customer confirms (scripted model, real Temporal and Postg
       .where('customer_id', '=', 'CUS-1001')
       .executeTakeFirstOrThrow();
     await tap(biz, buttons.action.buttons[1].reply.id, 'Cancel');
-    await eventually(() =>
-      textsTo(biz).includes(customerMessage('action_cancelled', 'en')) ? true : undefined,
-    );
+    await told(biz, customerMessage('action_cancelled', 'en'));
     const after = await parley.db
       .selectFrom('shop_subscriptions')
       .selectAll()
@@ -399,10 +382,7 @@ describe('actions the customer confirms (scripted model, real Temporal and Postg
     expect(buttons.body.text).toContain('WELCOME10');
     await tap(biz, buttons.action.buttons[0].reply.id);
     const amount = formatMoney(1_290, 'EUR', 'en');
-    await eventually(
-      () => (textsTo(biz).includes(customerMessage('refund_succeeded', 'en', { amount })) ? true : undefined),
-      30_000,
-    );
+    await told(biz, customerMessage('refund_succeeded', 'en', { amount }));
     expect(
       await parley.db
         .selectFrom('shop_promo_redemptions')

@@ -7,6 +7,7 @@ import type { refundWorkflow } from '../../workflows/refund.js';
 import { insertPaidOrder } from '../support/database.js';
 import { startFakeStripe, type FakeStripe } from '../servers/fake-stripe.js';
 import { startTestParley, type TestParley } from '../support/parley.js';
+import { rng } from '../support/rng.js';
 
 /**
  * At least 200 refund requests with faults injected at random points — provider 5xx and 429 before
@@ -22,25 +23,13 @@ const ORDER_TOTAL = 10_000;
 const CONCURRENCY = 10;
 const REASONS = ['damaged', 'not received', 'wrong item', 'changed mind', 'late delivery', 'other'];
 
-/** A seeded PRNG (mulberry32), so a failing run can be replayed with its seed. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 for (const providerName of ['stripe', 'ledger'] as const) {
   describe(`${REQUESTS} refund requests with random faults (${providerName})`, () => {
     let parley: TestParley;
     let stripe: FakeStripe | undefined;
     const crashAfterPayment = new Set<string>();
     const seed = Number(process.env.REFUND_FAULT_SEED ?? Date.now() % 1_000_000);
-    const random = prng(seed);
+    const random = rng(seed);
     const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)]!;
     const orders: { orderId: string; paymentRef: string }[] = [];
 

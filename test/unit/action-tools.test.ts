@@ -16,7 +16,7 @@ import {
   type ActionExecutor,
 } from '../../activities/actions/index.js';
 import { toolsByName } from '../../activities/tools/index.js';
-import type { ActionProposal, AgentTool, ToolCaller, ToolOutcome } from '../../activities/tools/types.js';
+import type { ActionProposal, AgentTool, ToolCaller } from '../../activities/tools/types.js';
 import type { Db } from '../../db/database.js';
 import { refundIdFor, reserveRefund } from '../../db/repositories/refunds.js';
 import {
@@ -27,6 +27,7 @@ import {
 } from '../../devstack/demo-actions.js';
 import { DEMO_CUSTOMERS, DEMO_ORDERS, seedDemoShop } from '../../devstack/demo-shop.js';
 import { createTestDatabase } from '../support/database.js';
+import { as, stranger, toolRunner } from '../support/tool-callers.js';
 
 /** The demo's "today": Wednesday 25 November 2026, 10:00 in Paris. */
 const DEMO_NOW = new Date('2026-11-25T09:00:00Z');
@@ -51,22 +52,7 @@ beforeEach(() => {
 });
 
 const { alex, camille, sanne, lucas, julien } = DEMO_CUSTOMERS;
-const as = (c: { waId: string; language: string }): ToolCaller => ({
-  conversationId: `whatsapp:test:${c.waId}`,
-  waId: c.waId,
-  language: c.language,
-});
-const stranger: ToolCaller = {
-  conversationId: 'whatsapp:test:stranger',
-  waId: '447700900123',
-  language: 'en',
-};
-
-async function call(name: string, args: unknown, caller: ToolCaller = as(alex)): Promise<ToolOutcome> {
-  const tool = tools.get(name);
-  if (!tool) throw new Error(`no tool ${name}`);
-  return tool.run(args, caller);
-}
+const call = toolRunner(() => tools);
 
 /** The proposal of a needs_confirmation outcome (fails the test otherwise). */
 async function propose(name: string, args: unknown, caller?: ToolCaller): Promise<ActionProposal> {

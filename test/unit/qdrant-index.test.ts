@@ -20,18 +20,7 @@ import {
   type QdrantVectorIndex,
 } from '../../activities/knowledge/qdrant-index.js';
 import { startFakeQdrant, type FakeQdrant, type RecordedQdrantRequest } from '../servers/fake-qdrant.js';
-
-/** Deterministic PRNG (mulberry32), so a failure reproduces. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../support/rng.js';
 
 function randomVector(random: () => number, dims: number): Float32Array {
   const v = new Float32Array(dims);

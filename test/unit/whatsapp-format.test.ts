@@ -4,18 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { splitForWhatsApp, toWhatsAppText, WHATSAPP_TEXT_LIMIT } from '../../workflows/whatsapp-format.js';
-
-/** Deterministic PRNG (mulberry32), so a failure reproduces. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../support/rng.js';
 
 const nonSpace = (s: string) => s.replace(/\s+/g, '');
 /** A lone UTF-16 surrogate: half an emoji, shown as � once encoded. */
