@@ -1,13 +1,15 @@
 /**
- * `npx tsx scripts/record-histories.ts`: records the event histories of representative
+ * `npx tsx scripts/record-histories.ts [scenario…]`: records the event histories of representative
  * conversations into test/histories/<scenario>.json, for the replay test (test/replay) that proves
  * a change to the workflow code still replays what production already has in flight.
  *
  * It runs the real stack on throwaway infrastructure — a Temporal dev server, an embedded
  * PostgreSQL, the sandbox Graph API, the worker and the API — and drives each conversation over
- * HTTP exactly as Meta and an operator would. Re-running overwrites the files it writes.
+ * HTTP exactly as Meta and an operator would. Re-running overwrites the files it writes; name
+ * scenarios to record only those (the others keep the histories older code wrote).
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
@@ -21,10 +23,20 @@ import { startTemporalDevServer } from '../devstack/temporal-dev-server.js';
 import { startWhatsAppSandbox, type WhatsAppSandbox } from '../devstack/whatsapp-sandbox.js';
 import { startWorker, type RunningWorker } from '../worker/main.js';
 import { installTemporalRuntime } from '../worker/temporal-runtime.js';
-import { conversationStateQuery, conversationWorkflowId } from '../workflows/definitions.js';
+import {
+  conversationStateQuery,
+  conversationWorkflowId,
+  type ConversationView,
+} from '../workflows/definitions.js';
 import {
   buttonReplyMessage,
+  documentMessage,
+  imageMessage,
   messageChangeValue,
+  messageWebhook,
+  voiceNoteMessage,
+  type MediaOptions,
+  type MetaMessage,
   nextWamid,
   signWebhook,
   webhookBody,
@@ -32,13 +44,15 @@ import {
   textMessageWebhook,
 } from '../test/fixtures/whatsapp-webhooks.js';
 import { historyToJSON } from '../test/replay/history-json.js';
+import { ALWAYS_OPEN } from '../workflows/business-hours.js';
 import {
   sampleFromSchema,
   startScriptedOpenAI,
   type ChatReply,
   type ChatRequestView,
+  type ScriptedOpenAI,
 } from '../test/servers/scripted-openai.js';
-import { createDb } from '../db/database.js';
+import { createDb, type Db } from '../db/database.js';
 import { seedDemoData } from '../devstack/demo-data.js';
 import { DEMO_CUSTOMERS, DEMO_ORDERS } from '../devstack/demo-shop.js';
 
@@ -60,6 +74,15 @@ interface Ctx {
   small: Stack;
   /** A stack with a (scripted) model: the agent loop with tool calls. */
   model: Stack;
+  /**
+   * Model-free, always open, with timers of seconds (bot idle resolve, survey, pickup SLA, on-call,
+   * agent reply) so they fire while the recording watches, and a re-engagement template.
+   */
+  timers: Stack;
+  /** The same short timers with the scripted model: actions, media, refunds settling late. */
+  modelTimers: Stack;
+  db: Db;
+  openai: ScriptedOpenAI;
 }
 
 const stops: (() => Promise<unknown>)[] = [];
@@ -110,13 +133,43 @@ async function main() {
   const model = await startStack(
     env('parley-record-histories-model', { OPENAI_BASE_URL: openai.url, OPENAI_API_KEY: 'record' }),
   );
+  const shortTimers = {
+    BUSINESS_HOURS: JSON.stringify(ALWAYS_OPEN),
+    CONVERSATION_BOT_IDLE_RESOLVE_MS: '3000',
+    CONVERSATION_RESOLVED_CLOSE_MS: '60000',
+    CSAT_DELAY_MS: '1500',
+    HANDOFF_PICKUP_SLA_MS: '1500',
+    HANDOFF_ON_CALL_AFTER_MS: '3000',
+    AGENT_REPLY_SLA_MS: '1500',
+    WHATSAPP_REENGAGEMENT_TEMPLATE: 'parley_reengage',
+  };
+  const timers = await startStack(env('parley-record-histories-timers', shortTimers));
+  const modelTimers = await startStack(
+    env('parley-record-histories-model-timers', {
+      ...shortTimers,
+      // A refund waiting for approval keeps a resolved conversation open: the close comes round often.
+      CONVERSATION_RESOLVED_CLOSE_MS: '4000',
+      OPENAI_BASE_URL: openai.url,
+      OPENAI_API_KEY: 'record',
+    }),
+  );
   const db = createDb(postgres.databaseUrl('parley_histories'));
+  stops.unshift(() => db.destroy());
   await seedDemoData(db);
-  await db.destroy();
 
   const connection = await Connection.connect({ address: temporal.address });
   stops.unshift(() => connection.close());
-  const ctx: Ctx = { client: new Client({ connection }), sandbox, main: mainStack, small, model };
+  const ctx: Ctx = {
+    client: new Client({ connection }),
+    sandbox,
+    main: mainStack,
+    small,
+    model,
+    timers,
+    modelTimers,
+    db,
+    openai,
+  };
 
   await mkdir(historiesDir, { recursive: true });
   const scenarios: [string, (ctx: Ctx) => Promise<{ workflowId: string; runId?: string }>][] = [
@@ -126,8 +179,19 @@ async function main() {
     ['continue-as-new', continueAsNew],
     ['agent-tools', agentTools],
     ['refund-action', refundAction],
+    ['survey-answered', surveyAnswered],
+    ['outside-window-template', outsideWindowTemplate],
+    ['return-with-label', returnWithLabel],
+    ['media-turns', mediaTurns],
+    ['handoff-sla-reminders', handoffSlaReminders],
+    ['confirmed-action-fails', confirmedActionFails],
+    ['refund-settles-after-resolve', refundSettlesAfterResolve],
   ];
+  const wanted = process.argv.slice(2);
+  const unknown = wanted.filter((w) => !scenarios.some(([name]) => name === w));
+  if (unknown.length) throw new Error(`unknown scenario(s): ${unknown.join(', ')}`);
   for (const [name, run] of scenarios) {
+    if (wanted.length && !wanted.includes(name)) continue;
     const { workflowId, runId } = await run(ctx);
     const history = await ctx.client.workflow.getHandle(workflowId, runId).fetchHistory();
     const file = join(historiesDir, `${name}.json`);
@@ -137,6 +201,7 @@ async function main() {
     const last = events[events.length - 1]?.eventType;
     console.log(`wrote test/histories/${name}.json: ${events.length} events, last ${last}`);
   }
+  if (wanted.length && !wanted.includes('refund-action')) return;
   // The refund workflow's own history (the approved refund of refund-action): its replay guard.
   const refund = await ctx.client.workflow.getHandle(APPROVED_REFUND_ID).fetchHistory();
   await mkdir(join(historiesDir, 'refund'), { recursive: true });
@@ -209,16 +274,19 @@ async function refundAction(ctx: Ctx) {
 }
 
 /**
- * The scripted model behind agent-tools and refund-action: understanding answers with the schema's sample, the agent
- * asks for order_status when it sees an order number and no tool result yet, then answers.
+ * The scripted model behind the model scenarios: understanding answers with the schema's sample;
+ * the agent calls request_refund ("refund N euros"), create_return ("return … order N") or
+ * order_status (an order number) when it has no tool result yet, then answers.
  */
 function scriptedAgent(req: ChatRequestView): ChatReply {
   if (req.responseFormat?.name !== 'agent_answer') {
     return { json: sampleFromSchema(req.responseFormat?.schema ?? {}), usage: { promptTokens: 80 } };
   }
-  const order = /<customer_message>[^<]*order (\d{4})/.exec(req.userText)?.[1];
+  const words = /<customer_message>([^<]*)/.exec(req.userText)?.[1] ?? '';
+  const order = /order (\d{4,6})/i.exec(words)?.[1];
   const toolResult = req.messages.find((m) => m.role === 'tool');
-  const refund = /<customer_message>[^<]*refund (\d+) euros/.exec(req.userText)?.[1];
+  const refund = /refund (\d+) euros/.exec(words)?.[1];
+  const wantsReturn = /\breturn\b/.test(words) && order !== undefined;
   if (refund && !toolResult) {
     const small = Number(refund) < 50;
     return {
@@ -226,7 +294,7 @@ function scriptedAgent(req: ChatRequestView): ChatReply {
         {
           name: 'request_refund',
           arguments: {
-            orderNumber: '1043',
+            orderNumber: order ?? '1043',
             lineNumber: 1,
             reason: small ? 'damaged' : 'wrong_item',
             amount: `${refund}.00`,
@@ -236,10 +304,12 @@ function scriptedAgent(req: ChatRequestView): ChatReply {
       usage: { promptTokens: 900 },
     };
   }
-  if (refund) {
+  if (refund || (wantsReturn && toolResult)) {
     return {
       json: {
-        reply: `I can refund ${refund}.00 EUR. Please confirm with the button below.`,
+        reply: refund
+          ? `I can refund ${refund}.00 EUR. Please confirm with the button below.`
+          : 'I can set up a return for your machine. Please confirm with the button below.',
         confidence: 0.9,
         citedChunkIds: [],
         intent: 'refund_request',
@@ -247,6 +317,14 @@ function scriptedAgent(req: ChatRequestView): ChatReply {
         needsHumanReason: null,
       },
       usage: { promptTokens: 1200, completionTokens: 30 },
+    };
+  }
+  if (wantsReturn) {
+    return {
+      toolCalls: [
+        { name: 'create_return', arguments: { orderNumber: order, lineNumber: 1, reason: 'changed_mind' } },
+      ],
+      usage: { promptTokens: 900 },
     };
   }
   if (order && !toolResult) {
@@ -351,11 +429,185 @@ async function continueAsNew(ctx: Ctx) {
   throw new Error('the conversation did not continue as new');
 }
 
+/**
+ * Parley answers, the customer goes quiet (botIdleResolve fires), the survey goes out as buttons
+ * (csatSurvey fires), the customer taps the low score and writes the comment Parley asks for.
+ */
+async function surveyAnswered(ctx: Ctx) {
+  const c = conversation(ctx, ctx.timers, '15550100005');
+  await c.say('Hi, what are your opening hours?', 'Eva');
+  await c.reply(1);
+  await c.interactive(1, 20_000); // the survey's buttons
+  await c.quiet();
+  await c.tap('csat:1', 'Not good');
+  await c.reply(2); // "what could we do better?"
+  await c.quiet();
+  await c.say('The delivery took two weeks');
+  await c.reply(3); // thanks
+  await c.quiet();
+  return { workflowId: c.id };
+}
+
+/**
+ * Meta delivers a message a day late: the 24-hour window is already closed, so the answer goes as
+ * the re-engagement template; after the resolution the survey is skipped (no survey template).
+ */
+async function outsideWindowTemplate(ctx: Ctx) {
+  const c = conversation(ctx, ctx.timers, '15550100006');
+  const dayAgo = Math.floor(Date.now() / 1000) - 25 * 3600;
+  await c.say('What are your opening hours?', 'Femi', dayAgo);
+  await eventually(
+    () => (ctx.sandbox.sent.some((m) => m.waId === c.waId && m.type === 'template') ? true : undefined),
+    { what: 're-engagement template' },
+  );
+  await c.view((v) => v.status === 'resolved' && !v.pendingTimers.some((t) => t.name === 'csatSurvey'));
+  await c.quiet();
+  return { workflowId: c.id };
+}
+
+/** With a model: a return is proposed, confirmed with the button, executed, its label sent as a PDF. */
+async function returnWithLabel(ctx: Ctx) {
+  const orderId = '900101';
+  await insertDeliveredOrder(ctx.db, orderId);
+  const c = conversation(ctx, ctx.modelTimers, DEMO_CUSTOMERS.alex.waId, '106540352200075');
+  await c.say(`I'd like to return the machine from order ${orderId}`, 'Alex');
+  await c.interactive(1);
+  await c.quiet();
+  await c.tap('act:1:yes', 'Confirm');
+  await eventually(
+    () => (ctx.sandbox.sent.some((m) => m.waId === c.waId && m.type === 'document') ? true : undefined),
+    { what: 'return label document' },
+  );
+  await c.quiet();
+  return { workflowId: c.id };
+}
+
+/** With a model: a voice note (transcribed), a photo (OCR + vision), a PDF document, one turn each. */
+async function mediaTurns(ctx: Ctx) {
+  const c = conversation(ctx, ctx.modelTimers, '15550100007');
+  ctx.openai.enqueueTranscription({ text: 'Hello, my coffee machine is leaking.', language: 'en' });
+  await c.media('voice-note.ogg', 'audio/ogg; codecs=opus', voiceNoteMessage, 'Gus');
+  await c.reply(1, 30_000);
+  await c.quiet();
+  await c.media('photo.jpg', 'image/jpeg', imageMessage, undefined, 'this is the leak');
+  await c.reply(2, 60_000);
+  await c.quiet();
+  await c.media('invoice.pdf', 'application/pdf', documentMessage, undefined, 'my invoice');
+  await c.reply(3, 30_000);
+  await c.quiet();
+  return { workflowId: c.id };
+}
+
+/**
+ * A hand-off nobody picks up: the pickup reminder and the on-call page fire; then an agent takes
+ * it, the customer writes and the agent-reply reminder fires before the agent answers and resolves.
+ */
+async function handoffSlaReminders(ctx: Ctx) {
+  const c = conversation(ctx, ctx.timers, '15550100008');
+  await c.say('I want to speak to a person', 'Hana');
+  await c.reply(1);
+  await c.view(
+    (v) =>
+      v.status === 'awaiting_human' &&
+      !v.pendingTimers.some((t) => t.name === 'pickupSla' || t.name === 'pickupOnCall'),
+  );
+  await c.quiet();
+  await c.operator('POST', '/api/agents', { id: 'agent-ana', name: 'Ana Agent' });
+  await c.operator('POST', `/api/conversations/${encodeURIComponent(c.id)}/assign`, { agentId: 'agent-ana' });
+  await c.say('Hello? Is someone there?');
+  await c.view((v) => v.status === 'human' && v.pendingTimers.some((t) => t.name === 'agentReplySla'));
+  await c.view((v) => !v.pendingTimers.some((t) => t.name === 'agentReplySla'));
+  await c.quiet();
+  await c.operator('POST', `/api/conversations/${encodeURIComponent(c.id)}/reply`, {
+    agentId: 'agent-ana',
+    text: 'Sorry for the wait, Ana here. How can I help?',
+  });
+  await c.operator('POST', `/api/conversations/${encodeURIComponent(c.id)}/resolve`, { by: 'agent-ana' });
+  await c.interactive(1, 20_000); // the survey
+  await c.quiet();
+  return { workflowId: c.id };
+}
+
+/**
+ * With a model: a return is confirmed and made, but WhatsApp refuses its label for good; the
+ * customer is told a colleague finishes it and the conversation is handed off (action_failed).
+ */
+async function confirmedActionFails(ctx: Ctx) {
+  const orderId = '900102';
+  await insertDeliveredOrder(ctx.db, orderId, DEMO_CUSTOMERS.camille.id);
+  const c = conversation(ctx, ctx.modelTimers, DEMO_CUSTOMERS.camille.waId, '106540352200076');
+  await c.say(`I want to return order ${orderId}`, 'Camille');
+  await c.interactive(1);
+  await c.quiet();
+  ctx.sandbox.failNext(
+    1,
+    { httpStatus: 400, code: 100, message: 'Invalid parameter' },
+    { target: 'uploads' },
+  );
+  await c.tap('act:1:yes', 'Confirm');
+  await c.view((v) => v.status === 'awaiting_human', 60_000);
+  await c.quiet();
+  return { workflowId: c.id };
+}
+
+/**
+ * With a model: a refund above the limit waits for approval; meanwhile the conversation resolves
+ * and its close comes round (kept open for the refund); the approval then settles the refund, the
+ * customer is told, and the conversation closes.
+ */
+async function refundSettlesAfterResolve(ctx: Ctx) {
+  const orderId = '900103';
+  await insertDeliveredOrder(ctx.db, orderId, DEMO_CUSTOMERS.camille.id);
+  const refundId = `refund:${orderId}:1:wrong-item`;
+  const c = conversation(ctx, ctx.modelTimers, DEMO_CUSTOMERS.camille.waId, '106540352200077');
+  await c.say(`Order ${orderId} was the wrong item, please refund 60 euros`, 'Camille');
+  await c.interactive(1);
+  await c.quiet();
+  await c.tap('act:1:yes', 'Confirm');
+  await c.view((v) => v.refundsInFlight?.includes(refundId) === true);
+  // Resolved for quiet, and the close re-armed at least once because the refund still settles.
+  await c.view((v) => v.status === 'resolved', 20_000);
+  await c.view((v) => v.pendingTimers.some((t) => t.summary.startsWith('Close once the refunds settle')));
+  await c.operator('POST', `/api/refunds/${encodeURIComponent(refundId)}/approve`, { by: 'agent-ana' });
+  const outcome: unknown = await c.handle().result();
+  console.log(`  refund-settles-after-resolve completed: ${JSON.stringify(outcome)}`);
+  return { workflowId: c.id };
+}
+
+/** A paid order delivered two days ago (inside the return window), for one of the demo customers. */
+async function insertDeliveredOrder(db: Db, id: string, customerId = 'CUS-1001') {
+  const deliveredAt = new Date(Date.now() - 2 * 86_400_000);
+  await db
+    .insertInto('shop_orders')
+    .values({
+      id,
+      customer_id: customerId,
+      status: 'delivered',
+      placed_at: new Date(deliveredAt.getTime() - 3 * 86_400_000),
+      total_cents: 12_900,
+      currency: 'EUR',
+      shipping_country: 'FR',
+      carrier: 'DPD',
+      tracking_number: `05${id}`,
+      tracking_url: null,
+      estimated_delivery: null,
+      delivered_at: deliveredAt,
+      payment_ref: `pi_${id}`,
+    })
+    .execute();
+  await db
+    .insertInto('shop_order_lines')
+    .values({ order_id: id, line_no: 1, sku: 'PH-C7', quantity: 1, unit_price_cents: 12_900 })
+    .execute();
+}
+
 // ---- helpers --------------------------------------------------------------------------------------
 
-function conversation(ctx: Ctx, stack: Stack, waId: string) {
-  const id = conversationWorkflowId(PHONE_NUMBER_ID, waId);
-  const texts = () => ctx.sandbox.sent.filter((m) => m.waId === waId && m.type === 'text');
+function conversation(ctx: Ctx, stack: Stack, waId: string, phoneNumberId: string = PHONE_NUMBER_ID) {
+  const id = conversationWorkflowId(phoneNumberId, waId);
+  const sentOfType = (type: string) =>
+    ctx.sandbox.sent.filter((m) => m.phoneNumberId === phoneNumberId && m.waId === waId && m.type === type);
+  const texts = () => sentOfType('text');
   const post = async (body: unknown) => {
     const raw = JSON.stringify(body);
     const res = await fetch(`${stack.api.url}/webhooks/whatsapp`, {
@@ -373,19 +625,65 @@ function conversation(ctx: Ctx, stack: Stack, waId: string) {
   return {
     id,
     handle,
-    /** The customer sends a text; resolves with its wamid once the API accepted it. */
-    async say(body: string, name?: string) {
+    /** The customer sends a text (written at `timestamp`, Unix seconds); resolves with its wamid. */
+    async say(body: string, name?: string, timestamp?: number) {
       const messageId = nextWamid();
       await post(
         textMessageWebhook({
-          phoneNumberId: PHONE_NUMBER_ID,
+          phoneNumberId: phoneNumberId,
           waId,
           id: messageId,
           body,
           ...(name ? { name } : {}),
+          ...(timestamp !== undefined ? { timestamp } : {}),
         }),
       );
       return messageId;
+    },
+    /** The customer sends a fixture file from test/fixtures/media as a media message. */
+    async media(
+      file: string,
+      mimeType: string,
+      build: (o: MediaOptions) => MetaMessage,
+      name?: string,
+      caption?: string,
+    ) {
+      const bytes = await readFile(new URL(`../test/fixtures/media/${file}`, import.meta.url));
+      const mediaId = ctx.sandbox.addMedia(bytes, mimeType);
+      const message = build({
+        id: nextWamid(),
+        mediaId,
+        mimeType,
+        sha256: createHash('sha256').update(bytes).digest('hex'),
+        ...(caption ? { caption } : {}),
+      });
+      await post(
+        messageWebhook({ ...message, from: waId } as MetaMessage, {
+          phoneNumberId: phoneNumberId,
+          ...(name ? { name } : {}),
+        }),
+      );
+    },
+    /** Waits until the customer has received `count` interactive messages (buttons) in all. */
+    async interactive(count: number, timeoutMs = 15_000) {
+      const all = () => sentOfType('interactive');
+      return eventually(() => (all().length >= count ? all()[count - 1] : undefined), {
+        what: `interactive message #${count}`,
+        timeoutMs,
+      });
+    },
+    /** Waits until the conversation's state query satisfies `until`. */
+    async view(until: (v: ConversationView) => boolean, timeoutMs = 15_000) {
+      let last: ConversationView | undefined;
+      return eventually(
+        async () => {
+          last = await handle().query(conversationStateQuery);
+          return until(last) ? last : undefined;
+        },
+        { what: 'conversation state', timeoutMs },
+      ).catch((err: unknown) => {
+        throw new Error(`${String(err)}; last state: ${JSON.stringify(last)}`);
+      });
     },
     waId,
     /** The customer taps a reply button. */
@@ -393,14 +691,14 @@ function conversation(ctx: Ctx, stack: Stack, waId: string) {
       await post(
         webhookBody([
           messageChangeValue([buttonReplyMessage({ from: waId, id: nextWamid(), replyId, title })], {
-            phoneNumberId: PHONE_NUMBER_ID,
+            phoneNumberId: phoneNumberId,
           }),
         ]),
       );
     },
     /** Meta reports a delivery status for one of our messages. */
     async status(messageId: string, status: string) {
-      await post(statusWebhook({ phoneNumberId: PHONE_NUMBER_ID, recipientId: waId, messageId, status }));
+      await post(statusWebhook({ phoneNumberId: phoneNumberId, recipientId: waId, messageId, status }));
     },
     /** Waits until the customer has received `count` texts in all; resolves with the last one. */
     async reply(count: number, timeoutMs = 15_000) {

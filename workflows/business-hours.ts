@@ -514,3 +514,12 @@ export const DEMO_BUSINESS_HOURS: BusinessHours = {
   },
   holidays: FRENCH_HOLIDAYS_2026_2027,
 };
+
+/** A person is always there: every hour of every day counts (tests, round-the-clock teams). */
+export const ALWAYS_OPEN: BusinessHours = {
+  timezone: 'UTC',
+  weekly: Object.fromEntries(
+    WEEKDAYS.map((day) => [day, [{ open: '00:00', close: '24:00' }]]),
+  ) as unknown as BusinessHours['weekly'],
+  holidays: [],
+};

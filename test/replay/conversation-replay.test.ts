@@ -8,6 +8,14 @@ import { DeterminismViolationError } from '@temporalio/workflow';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { workflowBundle } from '../support/parley.js';
 import { historyFromJSON } from './history-json.js';
+import {
+  activitiesIn,
+  activityTypesIn,
+  patchesIn,
+  patchIdsIn,
+  schedulableActivityTypes,
+  summariesIn,
+} from './history-coverage.js';
 
 /**
  * Conversations live for days and continue-as-new carries them on: a worker deployed tomorrow
@@ -15,6 +23,7 @@ import { historyFromJSON } from './history-json.js';
  * must replay with the current workflow code, and a changed command sequence must be caught.
  */
 const historiesDir = fileURLToPath(new URL('../histories', import.meta.url));
+const conversationEntry = fileURLToPath(new URL('../../workflows/conversation.ts', import.meta.url));
 const files = readdirSync(historiesDir)
   .filter((f) => f.endsWith('.json'))
   .sort();
@@ -50,6 +59,13 @@ describe('recorded conversation histories', () => {
         'continue-as-new',
         'agent-tools',
         'refund-action',
+        'survey-answered',
+        'outside-window-template',
+        'return-with-label',
+        'media-turns',
+        'handoff-sla-reminders',
+        'confirmed-action-fails',
+        'refund-settles-after-resolve',
         'bot-replies-v2',
         'bot-replies-v3',
       ]),
@@ -81,6 +97,69 @@ describe('recorded conversation histories', () => {
     const refund = byName('refund-action');
     expect(eventTypes(refund)).toContain('EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED');
     expect(JSON.stringify(refund.json)).toContain('refundSettled');
+  });
+
+  it('record each scenario doing what its name says', () => {
+    const activities = (name: string) => activityTypesIn(byName(name).json);
+    const scheduled = (name: string) => summariesIn(byName(name).json, 'EVENT_TYPE_ACTIVITY_TASK_SCHEDULED');
+    const timers = (name: string) => summariesIn(byName(name).json, 'EVENT_TYPE_TIMER_STARTED');
+    // Survey: buttons sent, a low score and the comment recorded.
+    expect(activities('survey-answered')).toEqual(
+      expect.objectContaining(new Set(['sendButtons', 'recordCsatSurvey', 'recordCsatAnswer'])),
+    );
+    expect(activitiesIn(byName('survey-answered').json).filter((a) => a === 'recordCsatAnswer')).toHaveLength(
+      2,
+    );
+    // Outside the window: the reply as a template, the survey skipped.
+    expect(activities('outside-window-template')).toContain('sendTemplate');
+    expect(activities('outside-window-template')).toContain('recordCsatSurvey');
+    expect(activities('outside-window-template')).not.toContain('sendButtons');
+    // A confirmed return: executed, its label sent as a document.
+    expect(scheduled('return-with-label')).toEqual(
+      expect.arrayContaining(['Execute create_return', 'Send the return label']),
+    );
+    // Voice note, photo and document each read by its own activity.
+    expect(scheduled('media-turns')).toEqual(
+      expect.arrayContaining(['Transcribe voice note', 'Describe photo', 'Read document']),
+    );
+    // The pickup reminder, the on-call page and the agent-reply reminder all fired.
+    expect(scheduled('handoff-sla-reminders')).toEqual(
+      expect.arrayContaining(['Notify the team', 'Remind the team', 'Page on-call', 'Remind the agent']),
+    );
+    // The label could not be sent: a hand-off under action_failed.
+    expect(scheduled('confirmed-action-fails')).toEqual(
+      expect.arrayContaining(['Execute create_return', 'Hand-off ticket (action_failed)']),
+    );
+    // The refund settled while resolved: the close waited for it, then came.
+    expect(
+      timers('refund-settles-after-resolve').some((t) => t.startsWith('Close once the refunds settle')),
+    ).toBe(true);
+    expect(eventTypes(byName('refund-settles-after-resolve'))).toContain(
+      'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED',
+    );
+  });
+
+  it('schedule every activity type the conversation workflow can schedule (coverage cannot rot)', () => {
+    const recordedTypes = new Set(recorded.flatMap((r) => [...activityTypesIn(r.json)]));
+    const schedulable = [...schedulableActivityTypes(conversationEntry)].sort();
+    // The scan itself must see the workflow's steps, or this test would pass on nothing.
+    expect(schedulable).toEqual(expect.arrayContaining(['sendText', 'agentStep', 'createHandoffTicket']));
+    expect(schedulable.filter((type) => !recordedTypes.has(type))).toEqual([]);
+  });
+
+  it('take every patch in some history, and leave it untaken in another', () => {
+    const ids = [...patchIdsIn(conversationEntry)].sort();
+    expect(ids.length).toBeGreaterThan(0);
+    for (const id of ids) {
+      expect(
+        recorded.some((r) => patchesIn(r.json).has(id)),
+        `a history taking patch ${id}`,
+      ).toBe(true);
+      expect(
+        recorded.some((r) => !patchesIn(r.json).has(id)),
+        `a history recorded before patch ${id}`,
+      ).toBe(true);
+    }
   });
 });
 

@@ -11,7 +11,9 @@ import { seedDemoData } from '../../devstack/demo-data.js';
 import { eventually as pollUntil } from '../../devstack/eventually.js';
 import { startWhatsAppSandbox } from '../../devstack/whatsapp-sandbox.js';
 import { startWorker, type RunningWorker } from '../../worker/main.js';
-import { WEEKDAYS, type BusinessHours } from '../../workflows/business-hours.js';
+import { ALWAYS_OPEN } from '../../workflows/business-hours.js';
+
+export { ALWAYS_OPEN };
 import { signWebhook } from '../fixtures/whatsapp-webhooks.js';
 import { createTestDatabase } from './database.js';
 
@@ -19,15 +21,6 @@ export const TEST_APP_SECRET = 'test-app-secret';
 export const TEST_VERIFY_TOKEN = 'test-verify-token';
 export const TEST_ACCESS_TOKEN = 'test-access-token';
 export const TEST_OPERATOR_TOKEN = 'test-operator-token';
-
-/** Escalation hours with a person always there. */
-export const ALWAYS_OPEN: BusinessHours = {
-  timezone: 'UTC',
-  weekly: Object.fromEntries(
-    WEEKDAYS.map((day) => [day, [{ open: '00:00', close: '24:00' }]]),
-  ) as unknown as BusinessHours['weekly'],
-  holidays: [],
-};
 
 let cachedBundle: { code: string } | undefined;
 export async function workflowBundle() {

@@ -112,12 +112,15 @@ describe('escalation and hand-off on durable timers (time-skipping test server)'
   it('stops the pickup timers on assignment and runs the agent-reply SLA instead', async () => {
     const { taskQueue } = await parley.startWorker();
     const waId = newCustomer();
+    const noticesBefore = support().length;
     const handle = await say(taskQueue, waId, 'Can I talk to a human?');
     const waiting = await viewWhen(
       handle,
       (v) => v.status === 'awaiting_human' && v.pendingTimers.length >= 2,
     );
     const pickupDue = timerDue(waiting, 'pickupSla');
+    // The hand-off's own notice is posted after the timers are armed: count from after it.
+    await eventually(() => (support().length === noticesBefore + 1 ? true : undefined));
     const supportBefore = support().length;
     const onCallBefore = onCall().length;
 
