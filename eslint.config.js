@@ -21,8 +21,8 @@ export default tseslint.config(
   },
   {
     // Workflow code runs in Temporal's deterministic sandbox: no I/O, no Node built-ins, and
-    // activities are imported as types only.
-    files: ['workflows/**/*.ts'],
+    // activities are imported as types only. Domain code is bundled with it, under the same rules.
+    files: ['workflows/**/*.ts', 'domain/**/*.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
@@ -30,7 +30,7 @@ export default tseslint.config(
           paths: nodeBuiltins.map((name) => ({ name, message: 'Workflows must not use Node built-ins.' })),
           patterns: [
             {
-              group: ['../activities/*', '../activities/**'],
+              group: ['../activities/*', '../activities/**', '../../activities/*', '../../activities/**'],
               allowTypeImports: true,
               message: 'Import activities as types only.',
             },

@@ -2,7 +2,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { conversationRef } from '../core/conversation-ref.js';
 import { silentLogger, type Logger } from '../core/logger.js';
-import { maskPhone } from '../core/privacy.js';
+import { maskPhone } from '../domain/privacy.js';
 import type { Db } from '../db/database.js';
 import { countOpenHandoffTickets } from '../db/repositories/handoff-tickets.js';
 import type { HandoffPackage, Helpdesk, TicketRef } from './helpdesk/types.js';
@@ -17,7 +17,7 @@ import {
   type SlackContent,
   type SlackNotifier,
 } from './notify/slack.js';
-import { formatMoney } from './tools/common.js';
+import { plainAmount } from '../domain/locale.js';
 
 export interface HandoffDeps {
   db: Db;
@@ -165,7 +165,7 @@ export function createHandoffActivities(deps: HandoffDeps) {
           orders: orders.map((o) => ({
             orderNumber: o.orderNumber,
             status: o.status,
-            total: formatMoney(o.totalCents, o.currency),
+            total: plainAmount(o.totalCents, o.currency),
           })),
           openTickets: await countOpenHandoffTickets(deps.db, req.conversationId),
         },

@@ -7,7 +7,7 @@ import {
   upsertConversation,
   type ConversationProjection,
 } from '../db/repositories/conversations.js';
-import { contentText, contentType } from '../workflows/content.js';
+import { contentText, contentType } from '../domain/message-content.js';
 import type { DeliveryStatus, InboundMessage } from '../workflows/definitions.js';
 
 export interface TransitionRecord {

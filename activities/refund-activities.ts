@@ -18,7 +18,7 @@ import {
 import type { NewRefund, RefundSettings, RefundView } from '../workflows/refund-definitions.js';
 import { slackEscape, type SlackNotifier } from './notify/slack.js';
 import { PaymentErrorTypes, type PaymentErrorDetails, type PaymentProvider } from './payments/types.js';
-import { formatMoney } from './tools/common.js';
+import { plainAmount } from '../domain/locale.js';
 
 export interface RefundDeps {
   db: Db;
@@ -94,7 +94,7 @@ export function createRefundActivities(deps: RefundDeps) {
           refundId: r.refundId,
           requestedBy: r.requestedBy,
           outcome: outcome.status,
-          detail: `requested ${formatMoney(r.amountCents, r.currency)}: ${r.reason}`,
+          detail: `requested ${plainAmount(r.amountCents, r.currency)}: ${r.reason}`,
         });
       }
       return { reserved: true as const, refund: toRefundView(await load(r.refundId)) };
@@ -268,7 +268,7 @@ export function createRefundActivities(deps: RefundDeps) {
         input.kind === 'approval_overdue' ? (deps.channels.onCall ?? deps.channels.team) : deps.channels.team;
       if (!deps.slack || !channel) return 'skipped: no Slack channel configured';
       const r = input.refund;
-      const amount = formatMoney(r.amountCents, r.currency);
+      const amount = plainAmount(r.amountCents, r.currency);
       const url = `${deps.operatorUrl}/api/refunds/${encodeURIComponent(r.refundId)}`;
       const mention =
         input.kind === 'approval_overdue' && deps.channels.onCallMention

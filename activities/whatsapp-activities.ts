@@ -46,7 +46,8 @@ export const DocumentErrorTypes = {
   RendererMissing: 'DocumentRendererMissing',
 } as const;
 
-export interface SendResult {
+/** A send as the message log has it: the wamid, and whether an earlier attempt had already sent it. */
+export interface RecordedSend {
   messageId: string;
   alreadySent: boolean;
 }
@@ -70,7 +71,7 @@ export function createWhatsAppActivities(deps: {
     type: string,
     body: string | null,
     send: () => Promise<{ messageId: string; body?: string | null; payload?: Record<string, unknown> }>,
-  ): Promise<SendResult> {
+  ): Promise<RecordedSend> {
     const existing = await findOutboundByIdempotencyKey(db, req.idempotencyKey);
     if (existing?.wa_message_id) return { messageId: existing.wa_message_id, alreadySent: true };
 
@@ -100,17 +101,17 @@ export function createWhatsAppActivities(deps: {
       await graph.markRead(phoneNumberId, messageId, { typingIndicator });
     },
 
-    async sendText(req: SendTextRequest): Promise<SendResult> {
+    async sendText(req: SendTextRequest): Promise<RecordedSend> {
       return sendRecorded(req, 'text', req.body, () => graph.sendText(req.phoneNumberId, req.to, req.body));
     },
 
-    async sendButtons(req: SendButtonsRequest): Promise<SendResult> {
+    async sendButtons(req: SendButtonsRequest): Promise<RecordedSend> {
       return sendRecorded(req, 'interactive', req.body, () =>
         graph.sendInteractiveButtons(req.phoneNumberId, req.to, req.body, req.buttons),
       );
     },
 
-    async sendTemplate(req: SendTemplateRequest): Promise<SendResult> {
+    async sendTemplate(req: SendTemplateRequest): Promise<RecordedSend> {
       return sendRecorded(req, 'template', `[template ${req.template.name}]`, () =>
         graph.sendTemplate(req.phoneNumberId, req.to, req.template.name, req.template.language),
       );
@@ -122,7 +123,7 @@ export function createWhatsAppActivities(deps: {
      * send was recorded neither renders nor uploads again; a retry after a failed send uploads a
      * fresh copy (the orphaned upload expires at Meta after 30 days).
      */
-    async sendDocument(req: SendDocumentRequest): Promise<SendResult> {
+    async sendDocument(req: SendDocumentRequest): Promise<RecordedSend> {
       const { documents } = deps;
       if (!documents) {
         throw ApplicationFailure.create({

@@ -1,6 +1,6 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
-import { maskPhone } from '../core/privacy.js';
+import { maskPhone } from '../domain/privacy.js';
 import { ApiError } from './errors.js';
 import {
   conversationStateQuery,

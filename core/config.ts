@@ -1,9 +1,5 @@
-import {
-  DEMO_BUSINESS_HOURS,
-  validateBusinessHours,
-  type BusinessHours,
-} from '../workflows/business-hours.js';
-import { DEFAULT_ESCALATION_POLICY } from '../workflows/escalation-policy.js';
+import { DEMO_BUSINESS_HOURS, validateBusinessHours, type BusinessHours } from '../domain/business-hours.js';
+import { DEFAULT_ESCALATION_POLICY } from '../domain/escalation-policy.js';
 import { z } from 'zod';
 import { DEFAULT_INTENTS } from '../activities/understanding/types.js';
 import type { ConversationSettings } from '../workflows/definitions.js';

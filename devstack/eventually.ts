@@ -1,11 +1,13 @@
 /**
  * Polls `check` until it returns a value (not undefined) or the timeout passes; thrown errors count
- * as "not yet" and the last one is reported. Shared by tests, benchmarks and dev scripts.
+ * as "not yet" and the last one is reported. A number is the timeout in milliseconds. Shared by
+ * tests, benchmarks and dev scripts.
  */
 export async function eventually<T>(
   check: () => Promise<T | undefined> | T | undefined,
-  o: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
+  options: { timeoutMs?: number; intervalMs?: number; what?: string } | number = {},
 ): Promise<T> {
+  const o = typeof options === 'number' ? { timeoutMs: options } : options;
   const timeoutMs = o.timeoutMs ?? 15_000;
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;

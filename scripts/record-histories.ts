@@ -44,7 +44,7 @@ import {
   textMessageWebhook,
 } from '../test/fixtures/whatsapp-webhooks.js';
 import { historyToJSON } from '../test/replay/history-json.js';
-import { ALWAYS_OPEN } from '../workflows/business-hours.js';
+import { ALWAYS_OPEN } from '../domain/business-hours.js';
 import {
   sampleFromSchema,
   startScriptedOpenAI,

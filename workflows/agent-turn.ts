@@ -3,12 +3,7 @@
  * answer — calling tools (each its own activity) for at most `maxRounds` rounds — or, without a
  * model or when it fails, answer model-free. Never throws: the worst case is an honest hand-off.
  */
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  proxyActivities,
-  proxyLocalActivities,
-} from '@temporalio/workflow';
+import { ApplicationFailure, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type {
   AgentContext,
@@ -20,6 +15,7 @@ import type {
   ToolOutcome,
 } from '../activities/agent/types.js';
 import type { ActionProposal, DocumentRef } from '../activities/tools/types.js';
+import { failureText } from './failures.js';
 
 const local = proxyLocalActivities<Activities>({
   startToCloseTimeout: '15s',
@@ -99,13 +95,13 @@ export async function answerTurn(input: TurnAnswerInput): Promise<TurnAnswer> {
       try {
         return await modelLoop(context, input, cost, toolCalls);
       } catch (err) {
-        why = `model failed after its retries: ${failureReason(err)}`;
+        why = `model failed after its retries: ${failureText(err)}`;
       }
     } else {
       why = 'no model configured';
     }
   } catch (err) {
-    why = `retrieval failed: ${failureReason(err)}`;
+    why = `retrieval failed: ${failureText(err)}`;
   }
 
   try {
@@ -130,7 +126,7 @@ export async function answerTurn(input: TurnAnswerInput): Promise<TurnAnswer> {
       cost,
     };
   } catch (err) {
-    const reason = `${why}; model-free answer failed: ${failureReason(err)}`;
+    const reason = `${why}; model-free answer failed: ${failureText(err)}`;
     return {
       mode: 'handoff',
       reason,
@@ -227,12 +223,6 @@ function addCost(total: TurnAnswer['cost'], step: ModelCost): void {
   total.promptTokens += step.promptTokens;
   total.completionTokens += step.completionTokens;
   total.latencyMs += step.latencyMs;
-}
-
-function failureReason(err: unknown): string {
-  const cause = err instanceof ActivityFailure ? err.cause : err;
-  if (cause instanceof ApplicationFailure) return cause.type ?? cause.message;
-  return cause instanceof Error ? cause.message : String(cause);
 }
 
 /** Folds the recent turns into the rolling summary; on any failure the old summary stays. */

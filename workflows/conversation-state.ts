@@ -4,7 +4,7 @@
  */
 import type { TicketRef } from '../activities/helpdesk/types.js';
 import type { ActionProposal } from '../activities/tools/types.js';
-import { maskPhone } from '../core/privacy.js';
+import { maskPhone } from '../domain/privacy.js';
 import type {
   ConversationStatus,
   ConversationView,

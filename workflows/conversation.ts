@@ -1,5 +1,4 @@
 import {
-  ActivityFailure,
   allHandlersFinished,
   ApplicationFailure,
   CancellationScope,
@@ -28,7 +27,7 @@ import type { CsatSurveyRecord } from '../db/repositories/csat-surveys.js';
 import type { ActionProposal, ActionResult, DocumentRef } from '../activities/tools/types.js';
 import { refundSettledSignal, type NewRefund, type RefundSettled } from './refund-definitions.js';
 import type { refundWorkflow } from './refund.js';
-import { transcriptText } from './content.js';
+import { transcriptText } from '../domain/message-content.js';
 import {
   acceptInbound,
   appendTurn,
@@ -60,19 +59,21 @@ import {
   type TranscriptTurn,
 } from './definitions.js';
 import { composeBotReply } from './bot-reply.js';
-import { customerMessage, formatLocalTime, formatMoney } from './customer-messages.js';
+import { customerMessage } from '../domain/customer-messages.js';
+import { formatLocalTime, formatMoney } from '../domain/locale.js';
 import { understandTurn, type UnderstoodTurn } from './understand-turn.js';
 import { answerTurn, refreshSummary, type TurnAnswer } from './agent-turn.js';
-import { splitForWhatsApp, toWhatsAppText } from './whatsapp-format.js';
+import { splitForWhatsApp, toWhatsAppText } from '../domain/whatsapp-format.js';
 import { asksForNoSurveys, surveyAnswers, surveyButtons, type SurveyAnswer } from './csat.js';
-import { addBusinessTime, isOpen, nextOpening } from './business-hours.js';
+import { addBusinessTime, isOpen, nextOpening } from '../domain/business-hours.js';
 import {
   escalateAfterAnswer,
   escalateBeforeAnswer,
   type EscalationDecision,
   type EscalationSignals,
-} from './escalation-policy.js';
-import { maskPhone } from '../core/privacy.js';
+} from '../domain/escalation-policy.js';
+import { maskPhone } from '../domain/privacy.js';
+import { bestEffort, describeFailure } from './failures.js';
 import {
   ParleyAssignedAgent,
   ParleyBusinessNumber,
@@ -1512,26 +1513,4 @@ function reopenedAfterClose(closed: ConversationState): ConversationState {
     transitionSeq: closed.transitionSeq,
     agentReplySeq: closed.agentReplySeq,
   };
-}
-
-function describeFailure(err: unknown): { reason: string; code?: number; message?: string } {
-  const cause = err instanceof ActivityFailure ? err.cause : err;
-  if (cause instanceof ApplicationFailure) {
-    const detail = cause.details?.[0] as { code?: number; message?: string; title?: string } | undefined;
-    return {
-      reason: cause.type ?? 'ApplicationFailure',
-      code: detail?.code,
-      message: detail?.title ?? cause.message,
-    };
-  }
-  return { reason: 'Unknown', message: err instanceof Error ? err.message : String(err) };
-}
-
-/** Read receipts and typing indicators are courtesy: their failure must not stop the turn. */
-async function bestEffort(what: string, fn: () => Promise<unknown>): Promise<void> {
-  try {
-    await fn();
-  } catch (err) {
-    log.warn(`${what} failed; continuing`, { reason: describeFailure(err).reason });
-  }
 }

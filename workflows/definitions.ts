@@ -4,8 +4,8 @@
  * history serialisation and continue-as-new unchanged.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { BusinessHours } from './business-hours.js';
-import type { EscalationPolicyConfig } from './escalation-policy.js';
+import type { BusinessHours } from '../domain/business-hours.js';
+import type { EscalationPolicyConfig } from '../domain/escalation-policy.js';
 
 export type MediaType = 'image' | 'audio' | 'video' | 'document' | 'sticker';
 

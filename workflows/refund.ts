@@ -1,5 +1,4 @@
 import {
-  ActivityFailure,
   allHandlersFinished,
   ApplicationFailure,
   condition,
@@ -10,6 +9,7 @@ import {
   setHandler,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
+import { bestEffort, failureText } from './failures.js';
 import {
   approveRefundUpdate,
   refundSettledSignal,
@@ -186,7 +186,7 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
   }
 
   async function awaitApproval(): Promise<void> {
-    await bestEffort(() =>
+    await bestEffort('refund notice', () =>
       notices.notifyRefundTeam.executeWithOptions({ summary: 'Ask the team for approval' }, [
         { kind: 'approval_needed', refund: refund! },
       ]),
@@ -197,7 +197,7 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
       summary: 'Wait for a person to approve the refund',
     });
     if (!decided) {
-      await bestEffort(() =>
+      await bestEffort('refund notice', () =>
         notices.notifyRefundTeam.executeWithOptions({ summary: 'Page on-call: approval overdue' }, [
           { kind: 'approval_overdue', refund: refund! },
         ]),
@@ -241,10 +241,10 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
       refund = await provider.payRefund.executeWithOptions({ summary: 'Pay the refund' }, [{ refundId }]);
     } catch (err) {
       refund = await ledger.failRefund.executeWithOptions({ summary: 'Record the failure' }, [
-        { refundId, reason: failureReason(err), requestedBy: by },
+        { refundId, reason: failureText(err), requestedBy: by },
       ]);
       if (refund.status === 'failed') {
-        await bestEffort(() =>
+        await bestEffort('refund notice', () =>
           notices.notifyRefundTeam.executeWithOptions({ summary: 'Tell the team the refund failed' }, [
             { kind: 'failed', refund: refund! },
           ]),
@@ -312,18 +312,4 @@ function outcomeOf(refund: RefundView): RefundOutcome {
     ...(refund.failureReason ? { reason: refund.failureReason } : {}),
     refund,
   };
-}
-
-function failureReason(err: unknown): string {
-  const cause = err instanceof ActivityFailure ? err.cause : err;
-  if (cause instanceof ApplicationFailure) return `${cause.type ?? 'error'}: ${cause.message}`;
-  return cause instanceof Error ? cause.message : String(cause);
-}
-
-async function bestEffort(fn: () => Promise<unknown>): Promise<void> {
-  try {
-    await fn();
-  } catch (err) {
-    log.warn('refund notice failed; continuing', { reason: failureReason(err) });
-  }
 }

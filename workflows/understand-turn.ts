@@ -6,8 +6,8 @@
 import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { MediaUnderstanding, MessageUnderstanding } from '../activities/understanding/types.js';
-import { transcriptText } from './content.js';
-import type { CustomerMessageKey } from './customer-messages.js';
+import { transcriptText } from '../domain/message-content.js';
+import type { CustomerMessageKey } from '../domain/customer-messages.js';
 import type { InboundMessage, TurnUnderstanding } from './definitions.js';
 
 const mediaSteps = proxyActivities<Activities>({

@@ -4,10 +4,9 @@
  * exactly this line. The languages of workflows/customer-messages.ts; English for any other.
  * Pure: money and dates are formatted with Intl in the customer's locale.
  */
-import { formatLocalTime, localeFor } from '../../workflows/customer-messages.js';
+import { formatLocalTime, localeFor } from '../../domain/locale.js';
 
 /** '€12.50', '12,50 €', … as the customer writes amounts (what the conversation's messages use). */
-export { formatMoney as formatAmount } from '../../workflows/customer-messages.js';
 
 export type ActionTextKey =
   | 'refund_proposal'

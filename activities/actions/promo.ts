@@ -8,15 +8,9 @@
 import { z } from 'zod';
 import { refundIdFor } from '../../db/repositories/refunds.js';
 import type { Db } from '../../db/database.js';
-import {
-  formatMoney,
-  isoDate,
-  ORDER_NUMBER_JSON,
-  orderNumberArg,
-  strictObjectSchema,
-} from '../tools/common.js';
+import { isoDate, ORDER_NUMBER_JSON, orderNumberArg, strictObjectSchema } from '../tools/common.js';
 import type { ActionResult, AgentTool, ToolOutcome } from '../tools/types.js';
-import { formatAmount, say } from './l10n.js';
+import { say } from './l10n.js';
 import {
   actionTool,
   basketCents,
@@ -27,6 +21,7 @@ import {
   type Customer,
   type OwnedOrder,
 } from './shared.js';
+import { formatMoney, plainAmount } from '../../domain/locale.js';
 
 const PROMO_STATUSES = ['pending', 'paid'] as const;
 
@@ -76,7 +71,7 @@ async function checkPromo(ctx: ActionContext, db: Db, code: string, order: Owned
   if (basket < promo.min_basket_cents) {
     return {
       ok: false,
-      reason: `Code ${code} needs a basket of at least ${formatMoney(promo.min_basket_cents, order.currency)} before shipping; order ${order.id} has ${formatMoney(basket, order.currency)}.`,
+      reason: `Code ${code} needs a basket of at least ${plainAmount(promo.min_basket_cents, order.currency)} before shipping; order ${order.id} has ${plainAmount(basket, order.currency)}.`,
     };
   }
   const onOrder = await db
@@ -149,11 +144,11 @@ export function applyPromoCodeTool(ctx: ActionContext): AgentTool {
           summary: say('promo_proposal', lang, {
             code: a.code,
             order: order.id,
-            discount: formatAmount(check.discountCents, order.currency, lang),
+            discount: formatMoney(check.discountCents, order.currency, lang),
           }),
           params,
         },
-        data: { discount: formatMoney(check.discountCents, order.currency) },
+        data: { discount: plainAmount(check.discountCents, order.currency) },
       };
     },
   });
@@ -219,7 +214,7 @@ export async function executePromo(
     summary: say('promo_done', lang, {
       code: p.code,
       order: p.orderId,
-      discount: formatAmount(p.discountCents, p.currency, lang),
+      discount: formatMoney(p.discountCents, p.currency, lang),
     }),
     data: {
       code: p.code,

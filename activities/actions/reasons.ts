@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { ReasonCategory } from '../../db/tables/actions.js';
+import { foldText } from '../../domain/text.js';
 
 export type { ReasonCategory };
 
@@ -42,12 +43,7 @@ const KEYWORDS: readonly [ReasonCategory, RegExp][] = [
 
 /** The category of a reason given as a category name or in the customer's words. */
 export function reasonCategory(raw: string): ReasonCategory {
-  const text = raw
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
-    .replace(/[’`]/g, "'")
-    .trim();
+  const text = foldText(raw).replace(/[’`]/g, "'").trim();
   const asName = text.replace(/[\s-]+/g, '_');
   if ((REASON_CATEGORIES as readonly string[]).includes(asName)) return asName as ReasonCategory;
   for (const [category, re] of KEYWORDS) if (re.test(text)) return category;

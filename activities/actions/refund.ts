@@ -8,17 +8,12 @@
 import { z } from 'zod';
 import { committedRefundsOfLine, refundableCents, refundIdFor } from '../../db/repositories/refunds.js';
 import type { RefundStatus } from '../../db/tables/refunds.js';
-import {
-  formatMoney,
-  localisedName,
-  ORDER_NUMBER_JSON,
-  orderNumberArg,
-  strictObjectSchema,
-} from '../tools/common.js';
+import { localisedName, ORDER_NUMBER_JSON, orderNumberArg, strictObjectSchema } from '../tools/common.js';
 import type { AgentTool, ToolOutcome } from '../tools/types.js';
-import { formatAmount, say } from './l10n.js';
+import { say } from './l10n.js';
 import { REASON_JSON, reasonArg } from './reasons.js';
 import { actionTool, findOwnedOrder, lineRange, ORDER_NOT_FOUND, type ActionContext } from './shared.js';
+import { formatMoney, plainAmount } from '../../domain/locale.js';
 
 const REFUNDABLE_STATUSES = ['paid', 'shipped', 'delivered'] as const;
 
@@ -99,7 +94,7 @@ export function requestRefundTool(ctx: ActionContext): AgentTool {
           reason: `Order ${order.id} has no item ${a.lineNumber}: it has ${lineRange(order)}.`,
         };
       }
-      const money = (cents: number) => formatMoney(cents, order.currency);
+      const money = (cents: number) => plainAmount(cents, order.currency);
       const lineTotal = line ? line.quantity * line.unit_price_cents : undefined;
       const amountCents = a.amount ?? lineTotal ?? order.total_cents;
       if (amountCents <= 0) {
@@ -151,7 +146,7 @@ export function requestRefundTool(ctx: ActionContext): AgentTool {
       const item = line ? ` (${localisedName(line, lang)})` : '';
       const summary = [
         say('refund_proposal', lang, {
-          amount: formatAmount(amountCents, order.currency, lang),
+          amount: formatMoney(amountCents, order.currency, lang),
           order: order.id,
           item,
         }),

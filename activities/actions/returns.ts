@@ -5,7 +5,6 @@
  */
 import { z } from 'zod';
 import {
-  formatMoney,
   isoDate,
   localisedName,
   ORDER_NUMBER_JSON,
@@ -28,6 +27,7 @@ import {
   type OwnedOrder,
 } from './shared.js';
 import type { Db } from '../../db/database.js';
+import { plainAmount } from '../../domain/locale.js';
 
 /** The carrier of the prepaid return labels. */
 export const RETURN_CARRIER = 'Colissimo';
@@ -167,7 +167,7 @@ export function createReturnTool(ctx: ActionContext): AgentTool {
         a.reason === 'changed_mind'
           ? 'For a change of mind the prepaid label costs 5.90 EUR, deducted from the refund (free for defective, damaged or wrong products).'
           : 'Return shipping is free for this reason.',
-        `Refund of the item (${formatMoney(line.quantity * line.unit_price_cents, order.currency)}) within 5–10 business days after the return arrives.`,
+        `Refund of the item (${plainAmount(line.quantity * line.unit_price_cents, order.currency)}) within 5–10 business days after the return arrives.`,
       ].filter((n): n is string => n !== null);
       return {
         status: 'needs_confirmation',

@@ -8,7 +8,7 @@ import type { Db } from '../../db/database.js';
 import { strictObjectSchema } from '../tools/common.js';
 import { zonedParts } from '../tools/opening-hours.js';
 import type { ActionResult, AgentTool, ToolOutcome } from '../tools/types.js';
-import { formatAmount, formatDay, say } from './l10n.js';
+import { formatDay, say } from './l10n.js';
 import {
   actionTool,
   addDays,
@@ -17,6 +17,7 @@ import {
   type ActionContext,
   type Customer,
 } from './shared.js';
+import { formatMoney } from '../../domain/locale.js';
 
 const SUBSCRIPTION_NOT_FOUND = {
   status: 'not_found',
@@ -161,7 +162,7 @@ export function manageSubscriptionTool(ctx: ActionContext): AgentTool {
         };
         summary = say('resume_proposal', lang, {
           tier: tierName(sub.tier),
-          amount: formatAmount(sub.monthly_cents, sub.currency, lang),
+          amount: formatMoney(sub.monthly_cents, sub.currency, lang),
         });
       } else {
         const tier = await findTier(ctx.db, a.tier!);
@@ -190,7 +191,7 @@ export function manageSubscriptionTool(ctx: ActionContext): AgentTool {
         summary = say('tier_proposal', lang, {
           from: tierName(sub.tier),
           to: tierName(tier.tier),
-          amount: formatAmount(tier.monthly_cents, tier.currency, lang),
+          amount: formatMoney(tier.monthly_cents, tier.currency, lang),
         });
       }
       return {
@@ -247,7 +248,7 @@ export async function executeSubscription(
       status: 'done',
       summary: say('resume_done', lang, {
         tier: tierName(sub.tier),
-        amount: formatAmount(sub.monthly_cents, sub.currency, lang),
+        amount: formatMoney(sub.monthly_cents, sub.currency, lang),
       }),
       data: { status: 'active' },
     };
@@ -274,7 +275,7 @@ export async function executeSubscription(
     status: 'done',
     summary: say('tier_done', lang, {
       to: tierName(tier.tier),
-      amount: formatAmount(tier.monthly_cents, tier.currency, lang),
+      amount: formatMoney(tier.monthly_cents, tier.currency, lang),
     }),
     data: { tier: tier.tier, monthlyCents: tier.monthly_cents },
   };

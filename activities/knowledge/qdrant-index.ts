@@ -25,6 +25,7 @@ import {
   type VectorIndex,
   type VectorSearchOptions,
 } from './embedded-index.js';
+import { foldText } from '../../domain/text.js';
 
 // ---------------------------------------------------------------------------------------------------
 // Public surface
@@ -134,10 +135,7 @@ const MAX_QUERY_CHARS = 2_000;
  * No stemming: "remboursements" does not meet "remboursement" (dense search covers paraphrase).
  */
 export function tokenize(text: string): string[] {
-  return text
-    .normalize('NFKD')
-    .replace(/\p{M}+/gu, '')
-    .toLowerCase()
+  return foldText(text)
     .split(/[^\p{L}\p{N}]+/u)
     .filter((t) => t.length > 1 && !STOP_WORDS.has(t));
 }

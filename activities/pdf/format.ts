@@ -1,8 +1,9 @@
 /**
- * Formatting shared by the document renderers: amounts, dates and country names in the customer's
- * language, and file names WhatsApp shows. Intl with explicit locales and time zones only, so the
- * output does not depend on the machine's settings.
+ * Formatting shared by the document renderers: dates and country names in the customer's language
+ * (amounts: domain/locale.ts), and file names WhatsApp shows. Intl with explicit locales and time
+ * zones only, so the output does not depend on the machine's settings.
  */
+import { localeFor } from '../../domain/locale.js';
 
 /** Languages the documents are written in (the knowledge base's); anything else gets English. */
 export type DocumentLanguage = 'en' | 'fr' | 'nl';
@@ -12,22 +13,15 @@ export function documentLanguage(language: string | undefined): DocumentLanguage
   return base === 'fr' || base === 'nl' ? base : 'en';
 }
 
-// en-IE: a European English (day-month-year dates, € before the amount, decimal point).
-const LOCALES: Record<DocumentLanguage, string> = { en: 'en-IE', fr: 'fr-FR', nl: 'nl-NL' };
-
-export function formatMoney(cents: number, currency: string, language: DocumentLanguage): string {
-  return new Intl.NumberFormat(LOCALES[language], { style: 'currency', currency }).format(cents / 100);
-}
-
 /** e.g. "23 November 2026", in `timeZone` (the seller's: the date printed on their documents). */
 export function formatDate(date: Date, language: DocumentLanguage, timeZone: string): string {
-  return new Intl.DateTimeFormat(LOCALES[language], { dateStyle: 'long', timeZone }).format(date);
+  return new Intl.DateTimeFormat(localeFor(language), { dateStyle: 'long', timeZone }).format(date);
 }
 
 /** "Netherlands" / "Pays-Bas" for NL; the code itself when Intl does not know it. */
 export function countryName(code: string, language: DocumentLanguage): string {
   try {
-    return new Intl.DisplayNames([LOCALES[language]], { type: 'region' }).of(code.toUpperCase()) ?? code;
+    return new Intl.DisplayNames([localeFor(language)], { type: 'region' }).of(code.toUpperCase()) ?? code;
   } catch {
     return code;
   }

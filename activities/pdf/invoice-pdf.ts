@@ -8,14 +8,8 @@
 import type { Db } from '../../db/database.js';
 import { orderLines } from '../../db/repositories/shop.js';
 import { DEMO_BUSINESS, type BusinessInfo } from '../tools/business.js';
-import {
-  countryName,
-  documentLanguage,
-  formatDate,
-  formatMoney,
-  safeFilename,
-  type DocumentLanguage,
-} from './format.js';
+import { countryName, documentLanguage, formatDate, safeFilename, type DocumentLanguage } from './format.js';
+import { formatMoney } from '../../domain/locale.js';
 import { createPdfDocument, wrapText, type PdfPage } from './pdf-writer.js';
 
 /** Who issues the invoice. */

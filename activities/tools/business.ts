@@ -4,7 +4,7 @@
  * agree with the knowledge base; DEMO_BUSINESS mirrors knowledge/demo/en/contact-opening-hours.md,
  * shipping-zones-costs.md and delivery-times.md.
  */
-import { DEMO_BUSINESS_HOURS, type BusinessHours } from '../../workflows/business-hours.js';
+import { DEMO_BUSINESS_HOURS, type BusinessHours } from '../../domain/business-hours.js';
 
 export {
   WEEKDAYS,
@@ -12,7 +12,7 @@ export {
   type Holiday,
   type OpeningInterval,
   type Weekday,
-} from '../../workflows/business-hours.js';
+} from '../../domain/business-hours.js';
 
 export interface ShippingZone {
   id: string;

@@ -104,11 +104,6 @@ export function callerWaId(caller: ToolCaller): string | undefined {
   return /^\d{6,15}$/.test(caller.waId) ? caller.waId : undefined;
 }
 
-/** '129.00 EUR': unambiguous for the model, which renders it in the customer's language. */
-export function formatMoney(cents: number, currency: string): string {
-  return `${(cents / 100).toFixed(2)} ${currency}`;
-}
-
 /** 'a***@example.com': enough for the customer to recognise the address, not to harvest it. */
 export function maskEmail(email: string): string {
   const at = email.lastIndexOf('@');

@@ -6,16 +6,9 @@
 import { z } from 'zod';
 import { findCustomerByWaId } from '../../db/repositories/shop.js';
 import type { OrderStatus } from '../../db/tables/shop.js';
-import {
-  callerWaId,
-  defineTool,
-  formatMoney,
-  isoDate,
-  maskEmail,
-  strictObjectSchema,
-  type ToolDeps,
-} from './common.js';
+import { callerWaId, defineTool, isoDate, maskEmail, strictObjectSchema, type ToolDeps } from './common.js';
 import type { AgentTool } from './types.js';
+import { plainAmount } from '../../domain/locale.js';
 
 const OPEN_STATUSES: readonly OrderStatus[] = ['pending', 'paid', 'shipped'];
 const MAX_OPEN_ORDERS = 10;
@@ -53,7 +46,7 @@ export function customerProfileTool(deps: ToolDeps): AgentTool {
             orderNumber: o.orderNumber,
             status: o.status,
             placedAt: o.placedAt.toISOString(),
-            total: formatMoney(o.totalCents, o.currency),
+            total: plainAmount(o.totalCents, o.currency),
             estimatedDelivery: o.estimatedDelivery,
           })),
         },

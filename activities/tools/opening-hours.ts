@@ -15,7 +15,7 @@ import {
   nextOpening,
   WEEKDAYS,
   type Weekday,
-} from '../../workflows/business-hours.js';
+} from '../../domain/business-hours.js';
 import type { BusinessInfo } from './business.js';
 import { defineTool, strictObjectSchema, type ToolDeps } from './common.js';
 import type { AgentTool } from './types.js';

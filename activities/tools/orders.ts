@@ -19,7 +19,6 @@ import type { OrderView } from '../integrations/orders/types.js';
 import {
   callerWaId,
   defineTool,
-  formatMoney,
   ORDER_NUMBER_JSON,
   orderNumberArg,
   strictObjectSchema,
@@ -27,6 +26,7 @@ import {
 } from './common.js';
 import { zonedParts } from './opening-hours.js';
 import type { AgentTool, ToolCaller, ToolOutcome } from './types.js';
+import { plainAmount } from '../../domain/locale.js';
 
 /** The one answer for "no such order" and "not this caller's order" (the number is not even echoed). */
 const ORDER_NOT_FOUND: ToolOutcome = {
@@ -91,13 +91,13 @@ export function orderStatusTool(deps: ToolDeps): AgentTool {
           status: order.status,
           statusNote: STATUS_NOTES[order.status],
           placedAt: order.placedAt.toISOString(),
-          total: formatMoney(order.totalCents, order.currency),
+          total: plainAmount(order.totalCents, order.currency),
           shippingCountry: order.shippingCountry,
           items: order.lines.map((l) => ({
             sku: l.sku,
             name: lineName(l, caller.language),
             quantity: l.quantity,
-            unitPrice: formatMoney(l.unitPriceCents, order.currency),
+            unitPrice: plainAmount(l.unitPriceCents, order.currency),
           })),
           estimatedDelivery:
             order.status === 'shipped' || order.status === 'paid' ? order.estimatedDelivery : null,
@@ -217,9 +217,9 @@ export function invoiceLookupTool(deps: ToolDeps): AgentTool {
           invoiceNumber: invoice.id,
           orderNumber: invoice.order_id,
           issuedAt: invoice.issued_at.toISOString(),
-          total: formatMoney(invoice.total_cents, invoice.currency),
-          vatIncluded: formatMoney(invoice.vat_cents, invoice.currency),
-          totalExcludingVat: formatMoney(invoice.total_cents - invoice.vat_cents, invoice.currency),
+          total: plainAmount(invoice.total_cents, invoice.currency),
+          vatIncluded: plainAmount(invoice.vat_cents, invoice.currency),
+          totalExcludingVat: plainAmount(invoice.total_cents - invoice.vat_cents, invoice.currency),
           pdfUrl: invoice.pdf_url,
         },
       };

@@ -4,8 +4,10 @@
  */
 import { z } from 'zod';
 import { findProductNames, searchProducts } from '../../db/repositories/shop.js';
-import { defineTool, formatMoney, localisedName, strictObjectSchema, type ToolDeps } from './common.js';
+import { defineTool, localisedName, strictObjectSchema, type ToolDeps } from './common.js';
 import type { AgentTool } from './types.js';
+import { plainAmount } from '../../domain/locale.js';
+import { foldText } from '../../domain/text.js';
 
 const MAX_RESULTS = 3;
 const MAX_TERMS = 8;
@@ -40,7 +42,7 @@ const STOPWORDS = new Set([
 
 /** Lowercase, accent-free search terms of letters, digits and inner hyphens; SKUs like 'V9-B' stay one term. */
 export function searchTerms(query: string): string[] {
-  const folded = query.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
+  const folded = foldText(query);
   const words = folded
     .split(/[^\p{L}\p{N}-]+/u)
     .map((w) => w.replace(/^-+|-+$/g, ''))
@@ -86,7 +88,7 @@ export function productInfoTool(deps: ToolDeps): AgentTool {
             sku: p.sku,
             name: localisedName(p, caller.language),
             description: p.description,
-            price: formatMoney(p.price_cents, p.currency),
+            price: plainAmount(p.price_cents, p.currency),
             availability: availability(p.stock),
             stock: p.stock,
             specs: p.specs,

@@ -5,8 +5,9 @@
  */
 import { z } from 'zod';
 import type { ShippingZone } from './business.js';
-import { defineTool, formatMoney, strictObjectSchema, type ToolDeps } from './common.js';
+import { defineTool, strictObjectSchema, type ToolDeps } from './common.js';
 import type { AgentTool } from './types.js';
+import { plainAmount } from '../../domain/locale.js';
 
 const countryNames = new Intl.DisplayNames(['en'], { type: 'region' });
 
@@ -60,7 +61,7 @@ export function shippingQuoteTool(deps: ToolDeps): AgentTool {
           freeStandardShippingFrom:
             shipping.freeStandardFromCents === null
               ? null
-              : formatMoney(shipping.freeStandardFromCents, shipping.currency),
+              : plainAmount(shipping.freeStandardFromCents, shipping.currency),
           pickupPointDelivery: zone.pickupPoints.includes(country),
           notes: [...(zone.note ? [zone.note] : []), ...shipping.notes],
         },
@@ -83,20 +84,20 @@ function quote(
   const days = (d: { min: number; max: number }) => (d.min === d.max ? `${d.min}` : `${d.min}-${d.max}`);
   return {
     standard: {
-      cost: formatMoney(standardCents, currency),
+      cost: plainAmount(standardCents, currency),
       businessDays: days(zone.standard.days),
       carriers: zone.standard.carriers,
     },
     express: {
-      cost: formatMoney(expressCents, currency),
+      cost: plainAmount(expressCents, currency),
       businessDays: days(zone.express.days),
       carriers: zone.express.carriers,
     },
-    basketTotal: basketCents === null ? null : formatMoney(basketCents, currency),
+    basketTotal: basketCents === null ? null : plainAmount(basketCents, currency),
     qualifiesForFreeStandardShipping: basketCents === null ? null : qualifies,
     missingForFreeStandardShipping:
       basketCents !== null && freeFromCents !== null && !qualifies
-        ? formatMoney(freeFromCents - basketCents, currency)
+        ? plainAmount(freeFromCents - basketCents, currency)
         : null,
   };
 }

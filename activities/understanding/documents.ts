@@ -22,6 +22,7 @@ import {
   renderPdfPagesForOcr,
   type PdfTextOptions,
 } from './pdf-text.js';
+import { foldText } from '../../domain/text.js';
 
 export interface ReadDocumentDeps {
   ocr: Pick<Ocr, 'recognize'>;
@@ -185,7 +186,7 @@ function looksLikePdf(bytes: Buffer): boolean {
 
 /**
  * Phrases that name an identity document, in the supported languages, written as OCR and PDFs
- * give them: lower case, accents removed, apostrophes and hyphens as spaces (see {@link foldText}).
+ * give them: lower case, accents removed, apostrophes and hyphens as spaces (see {@link foldWords}).
  */
 const ID_DOCUMENT_PHRASES = [
   // en
@@ -246,17 +247,13 @@ const MRZ_LINE = /^(?=[A-Z0-9<]*<<)[A-Z0-9<]{28,46}$/m;
 
 /** Whether extracted text looks like it comes from an identity document (ID card, passport, …). */
 export function isSensitiveDocumentText(text: string): boolean {
-  if (ID_PHRASE_PATTERN.test(foldText(text))) return true;
+  if (ID_PHRASE_PATTERN.test(foldWords(text))) return true;
   return MRZ_LINE.test(text.replace(/[ \t]+/g, '').replace(/«/g, '<<'));
 }
 
-/** Lower case, no accents, apostrophes / hyphens / punctuation runs as single spaces. */
-export function foldText(text: string): string {
-  return text
-    .normalize('NFD')
-    .replace(/\p{M}/gu, '')
-    .toLowerCase()
-    .replace(/[^\p{L}\p{N}]+/gu, ' ');
+/** Folded words (domain/text.ts) with apostrophes, hyphens and punctuation runs as single spaces. */
+export function foldWords(text: string): string {
+  return foldText(text).replace(/[^\p{L}\p{N}]+/gu, ' ');
 }
 
 function escapeRegExp(text: string): string {

@@ -24,6 +24,7 @@
  */
 import { eld } from 'eld/medium';
 import { SUPPORTED_LANGUAGES, type SupportedLanguage } from './types.js';
+import { foldText } from '../../domain/text.js';
 
 export interface LanguageDetection {
   /** Undefined when the text is too short or too ambiguous to tell. */
@@ -59,16 +60,9 @@ for (const language of SUPPORTED_LANGUAGES) {
   for (const word of MARKER_WORDS[language]) markerIndex.set(word, language);
 }
 
-/** Lower case, accents removed, curly apostrophes straightened: how rule tables are matched. */
-export function foldText(text: string): string {
-  return text
-    .normalize('NFKD')
-    .replace(/\p{M}+/gu, '')
-    .replace(/[’‘`´]/g, "'")
-    .toLowerCase()
-    .replace(/ß/g, 'ss')
-    .replace(/œ/g, 'oe')
-    .replace(/æ/g, 'ae');
+/** Folded (domain/text.ts) with curly apostrophes straightened: how rule tables are matched. */
+export function foldForRules(text: string): string {
+  return foldText(text).replace(/[’‘`´]/g, "'");
 }
 
 function isSupported(code: string): code is SupportedLanguage {
@@ -119,7 +113,7 @@ export function detectLanguage(text: string): LanguageDetection {
   }
 
   // 2. Marker words: decide short or unclear texts, strengthen agreeing ones.
-  const markers = markerVote(foldText(cleaned));
+  const markers = markerVote(foldForRules(cleaned));
   if (markers.language) {
     if (markers.language === language) {
       confidence = Math.min(0.99, confidence + 0.15 * markers.hits);

@@ -22,7 +22,7 @@
  *    This keeps false friends apart ("mal" is bad in es/pt but "times" in de, "mist" is a swear
  *    word in de but "missed" in nl).
  */
-import { detectLanguage, foldText } from './language.js';
+import { detectLanguage, foldForRules } from './language.js';
 import {
   DEFAULT_INTENTS,
   SUPPORTED_LANGUAGES,
@@ -432,7 +432,7 @@ const GAP = `(?:\\s+${WORD}+){0,3}`;
 
 /** Folded text with clause marks kept as "|" and all other punctuation removed. */
 export function normalizeForMatching(text: string): string {
-  return foldText(text)
+  return foldForRules(text)
     .replace(/[.,;:!?¡¿()[\]\n\r]+/g, ` ${CLAUSE} `)
     .replace(/[^\p{L}\p{N}|]+/gu, ' ')
     .replace(/\s+/g, ' ')
@@ -654,11 +654,11 @@ function isoDate(year: number, month: number, day: number): string | undefined {
 const monthIndex = new Map<string, number>();
 for (const language of SUPPORTED_LANGUAGES) {
   MONTHS[language].forEach((name, i) => {
-    monthIndex.set(foldText(name), i + 1);
+    monthIndex.set(foldForRules(name), i + 1);
   });
 }
 const MONTH_ALTERNATION = [
-  ...new Set(SUPPORTED_LANGUAGES.flatMap((l) => MONTHS[l].flatMap((m) => [m, foldText(m)]))),
+  ...new Set(SUPPORTED_LANGUAGES.flatMap((l) => MONTHS[l].flatMap((m) => [m, foldForRules(m)]))),
 ]
   .sort((a, b) => b.length - a.length)
   .map(escapeRegExp)
@@ -685,11 +685,11 @@ function extractDates(text: string): string[] {
     dates.push(isoDate(year, b, a) ?? isoDate(year, a, b) ?? m[0]);
   }
   for (const m of text.matchAll(DAY_MONTH_RE)) {
-    const month = monthIndex.get(foldText(m[2]!));
+    const month = monthIndex.get(foldForRules(m[2]!));
     dates.push(m[3] && month ? (isoDate(Number(m[3]), month, Number(m[1])) ?? m[0]) : m[0]);
   }
   for (const m of text.matchAll(MONTH_DAY_RE)) {
-    const month = monthIndex.get(foldText(m[1]!));
+    const month = monthIndex.get(foldForRules(m[1]!));
     dates.push(month ? (isoDate(Number(m[3]), month, Number(m[2])) ?? m[0]) : m[0]);
   }
   return [...new Set(dates)];

@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import type { MediaType } from '../../workflows/definitions.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
-import { maskPhone } from '../../core/privacy.js';
+import { maskPhone } from '../../domain/privacy.js';
 import { describeCause, isRecord, parseJson } from '../../core/http.js';
 
 /** The `type` of every ApplicationFailure this client throws (use them in `nonRetryableErrorTypes` or `catch`). */

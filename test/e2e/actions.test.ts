@@ -9,7 +9,8 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conversationRef } from '../../core/conversation-ref.js';
 import { DEMO_CUSTOMERS, DEMO_ORDERS } from '../../devstack/demo-shop.js';
-import { customerMessage, formatMoney } from '../../workflows/customer-messages.js';
+import { customerMessage } from '../../domain/customer-messages.js';
+import { formatMoney } from '../../domain/locale.js';
 import {
   conversationStateQuery,
   conversationWorkflowId,

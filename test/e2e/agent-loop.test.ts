@@ -11,7 +11,7 @@ import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { modelFreeText } from '../../activities/agent/model-free-texts.js';
 import { DEMO_CUSTOMERS, DEMO_ORDERS } from '../../devstack/demo-shop.js';
-import { customerMessage } from '../../workflows/customer-messages.js';
+import { customerMessage } from '../../domain/customer-messages.js';
 import {
   conversationStateQuery,
   conversationWorkflowId,

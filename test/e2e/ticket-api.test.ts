@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conversationRef } from '../../core/conversation-ref.js';
-import { maskPhone } from '../../core/privacy.js';
+import { maskPhone } from '../../domain/privacy.js';
 import { conversationWorkflowId, type ConversationView } from '../../workflows/definitions.js';
 import * as hooks from '../fixtures/whatsapp-webhooks.js';
 import { eventually, startTestParley, type TestParley } from '../support/parley.js';

@@ -8,12 +8,12 @@ import { loadConfig, type Config } from '../../core/config.js';
 import { silentLogger } from '../../core/logger.js';
 import type { Db } from '../../db/database.js';
 import { seedDemoData } from '../../devstack/demo-data.js';
-import { eventually as pollUntil } from '../../devstack/eventually.js';
+import { eventually } from '../../devstack/eventually.js';
 import { startWhatsAppSandbox } from '../../devstack/whatsapp-sandbox.js';
 import { startWorker, type RunningWorker } from '../../worker/main.js';
-import { ALWAYS_OPEN } from '../../workflows/business-hours.js';
+import { ALWAYS_OPEN } from '../../domain/business-hours.js';
 
-export { ALWAYS_OPEN };
+export { ALWAYS_OPEN, eventually };
 import { signWebhook } from '../fixtures/whatsapp-webhooks.js';
 import { createTestDatabase } from './database.js';
 
@@ -112,12 +112,4 @@ export async function startTestParley(
       await db.destroy();
     },
   };
-}
-
-/** Polls until `check` returns a value (not undefined) or the timeout passes. */
-export function eventually<T>(
-  check: () => Promise<T | undefined> | T | undefined,
-  timeoutMs = 15_000,
-): Promise<T> {
-  return pollUntil(check, { timeoutMs });
 }

@@ -16,7 +16,7 @@ import { createActivityDeps } from '../../worker/dependencies.js';
 import { seedDemoData } from '../../devstack/demo-data.js';
 import { startWhatsAppSandbox, type WhatsAppSandbox } from '../../devstack/whatsapp-sandbox.js';
 import { parseWebhook } from '../../api/whatsapp/normalize.js';
-import { DEFAULT_ESCALATION_POLICY } from '../../workflows/escalation-policy.js';
+import { DEFAULT_ESCALATION_POLICY } from '../../domain/escalation-policy.js';
 import { conversationWorkflow } from '../../workflows/conversation.js';
 import {
   closeUpdate,

@@ -20,7 +20,7 @@ import {
   type Holiday,
   type OpeningInterval,
   type Weekday,
-} from '../../workflows/business-hours.js';
+} from '../../domain/business-hours.js';
 
 const ms = (iso: string) => Date.parse(iso);
 const iso = (at: number | undefined) => (at === undefined ? undefined : new Date(at).toISOString());

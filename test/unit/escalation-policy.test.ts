@@ -8,7 +8,7 @@ import {
   NOT_HELPFUL_PHRASES,
   normalizeCustomerText,
   type EscalationSignals,
-} from '../../workflows/escalation-policy.js';
+} from '../../domain/escalation-policy.js';
 
 const config = DEFAULT_ESCALATION_POLICY;
 

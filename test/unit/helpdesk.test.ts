@@ -22,7 +22,7 @@ import {
   SlackErrorTypes,
   type SlackNotifier,
 } from '../../activities/notify/slack.js';
-import { maskPhone } from '../../core/privacy.js';
+import { maskPhone } from '../../domain/privacy.js';
 import type { Db } from '../../db/database.js';
 import {
   countOpenHandoffTickets,

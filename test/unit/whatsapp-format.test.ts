@@ -3,7 +3,7 @@
  * split into messages under the limit at the most natural boundary, never losing a character.
  */
 import { describe, expect, it } from 'vitest';
-import { splitForWhatsApp, toWhatsAppText, WHATSAPP_TEXT_LIMIT } from '../../workflows/whatsapp-format.js';
+import { splitForWhatsApp, toWhatsAppText, WHATSAPP_TEXT_LIMIT } from '../../domain/whatsapp-format.js';
 import { rng } from '../support/rng.js';
 
 const nonSpace = (s: string) => s.replace(/\s+/g, '');

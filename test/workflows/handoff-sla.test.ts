@@ -6,7 +6,7 @@
  * across a holiday, a weekend and a DST change.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { BusinessHours } from '../../workflows/business-hours.js';
+import type { BusinessHours } from '../../domain/business-hours.js';
 import { assignAgentUpdate } from '../../workflows/definitions.js';
 import { eventually } from '../support/parley.js';
 import {

@@ -12,7 +12,7 @@
  */
 import { createHash } from 'node:crypto';
 import { conversationRef as hashConversationRef } from '../../../core/conversation-ref.js';
-import { maskPhone } from '../../../core/privacy.js';
+import { maskPhone } from '../../../domain/privacy.js';
 import type { CustomerTier } from '../../../db/tables/shop.js';
 
 export type { CustomerTier } from '../../../db/tables/shop.js';

@@ -1,4 +1,4 @@
-import type { InboundContent } from './definitions.js';
+import type { InboundContent } from '../workflows/definitions.js';
 
 /** The message's type as stored in the log: the media type for media, else the content kind. */
 export function contentType(content: InboundContent): string {

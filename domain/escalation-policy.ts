@@ -54,6 +54,7 @@
  * negative_sentiment, loop) and `escalateAfterAnswer` (refund_over_limit, multi_issue,
  * low_confidence).
  */
+import { foldText } from './text.js';
 
 export type EscalationRule =
   | 'customer_asked'
@@ -320,14 +321,7 @@ function multiIssue(signals: EscalationSignals, config: EscalationPolicyConfig):
 // ---------------------------------------------------------------------------------------------
 
 function fold(text: string): string {
-  return text
-    .normalize('NFKD')
-    .replace(/\p{M}+/gu, '')
-    .toLowerCase()
-    .replace(/ß/g, 'ss')
-    .replace(/œ/g, 'oe')
-    .replace(/æ/g, 'ae')
-    .replace(/['’‘`´]/g, '');
+  return foldText(text).replace(/['’‘`´]/g, '');
 }
 
 /** Lower case, accents and punctuation stripped, apostrophes dropped ("didn't" → "didnt"), spaces collapsed. */
