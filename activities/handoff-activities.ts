@@ -114,7 +114,7 @@ export function createHandoffActivities(deps: HandoffDeps) {
    * The package's enrichment (tier, order history) is best effort: a hand-off goes out without it
    * rather than wait for a CRM or shop that is down.
    */
-  async function bestEffort<T>(what: string, fallback: T, fn: () => Promise<T>): Promise<T> {
+  async function enrichment<T>(what: string, fallback: T, fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
     } catch (err) {
@@ -135,8 +135,8 @@ export function createHandoffActivities(deps: HandoffDeps) {
   return {
     async createHandoffTicket(req: HandoffRequest): Promise<{ ticket: TicketRef; pkg: HandoffPackage }> {
       const [tier, orders] = await Promise.all([
-        req.tier ?? bestEffort('tier', undefined, async () => (await crm.findContact(req.waId))?.tier),
-        bestEffort<OrderSummary[]>('orders', [], () =>
+        req.tier ?? enrichment('tier', undefined, async () => (await crm.findContact(req.waId))?.tier),
+        enrichment<OrderSummary[]>('orders', [], () =>
           orderSource.listCustomerOrders(req.waId, { limit: 5 }),
         ),
       ]);
