@@ -11,7 +11,7 @@ import {
   type DeliveryStatus,
   type InboundMessage,
 } from '../workflows/definitions.js';
-import type { conversationWorkflow } from '../workflows/conversation.js';
+import type { conversationWorkflow } from '../workflows/conversation/workflow.js';
 
 /** How the API hands WhatsApp traffic to conversation workflows. */
 export interface ConversationGateway {

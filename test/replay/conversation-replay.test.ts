@@ -23,7 +23,7 @@ import {
  * must replay with the current workflow code, and a changed command sequence must be caught.
  */
 const historiesDir = fileURLToPath(new URL('../histories', import.meta.url));
-const conversationEntry = fileURLToPath(new URL('../../workflows/conversation.ts', import.meta.url));
+const conversationEntry = fileURLToPath(new URL('../../workflows/conversation/workflow.ts', import.meta.url));
 const files = readdirSync(historiesDir)
   .filter((f) => f.endsWith('.json'))
   .sort();

@@ -9,7 +9,7 @@ import {
   conversationWorkflow as realConversationWorkflow,
   type ConversationInput,
   type ConversationOutcome,
-} from '../../workflows/conversation.js';
+} from '../../workflows/conversation/workflow.js';
 
 export async function conversationWorkflow(input: ConversationInput): Promise<ConversationOutcome> {
   await sleep('1s');

@@ -17,7 +17,7 @@ import { seedDemoData } from '../../devstack/demo-data.js';
 import { startWhatsAppSandbox, type WhatsAppSandbox } from '../../devstack/whatsapp-sandbox.js';
 import { parseWebhook } from '../../api/whatsapp/normalize.js';
 import { DEFAULT_ESCALATION_POLICY } from '../../domain/escalation-policy.js';
-import { conversationWorkflow } from '../../workflows/conversation.js';
+import { conversationWorkflow } from '../../workflows/conversation/workflow.js';
 import {
   closeUpdate,
   conversationStateQuery,

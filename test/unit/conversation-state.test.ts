@@ -9,7 +9,7 @@ import {
   insideServiceWindow,
   SEEN_MESSAGE_IDS_LIMIT,
   toView,
-} from '../../workflows/conversation-state.js';
+} from '../../workflows/conversation/state.js';
 import type { InboundMessage } from '../../workflows/definitions.js';
 
 const message = (id: string): InboundMessage => ({

@@ -3,7 +3,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseWebhook } from '../../api/whatsapp/normalize.js';
 import { getConversation, listTransitions } from '../../db/repositories/conversations.js';
-import { conversationWorkflow } from '../../workflows/conversation.js';
+import { conversationWorkflow } from '../../workflows/conversation/workflow.js';
 import {
   agentReplyUpdate,
   assignAgentUpdate,

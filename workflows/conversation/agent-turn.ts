@@ -4,7 +4,7 @@
  * model or when it fails, answer model-free. Never throws: the worst case is an honest hand-off.
  */
 import { ApplicationFailure, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
-import type { Activities } from '../activities/index.js';
+import type { Activities } from '../../activities/index.js';
 import type {
   AgentContext,
   LoopMessage,
@@ -13,9 +13,9 @@ import type {
   ToolCallRequest,
   ToolCaller,
   ToolOutcome,
-} from '../activities/agent/types.js';
-import type { ActionProposal, DocumentRef } from '../activities/tools/types.js';
-import { failureText } from './failures.js';
+} from '../../activities/agent/types.js';
+import type { ActionProposal, DocumentRef } from '../../activities/tools/types.js';
+import { failureText } from '../failures.js';
 
 const local = proxyLocalActivities<Activities>({
   startToCloseTimeout: '15s',

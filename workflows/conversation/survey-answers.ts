@@ -2,8 +2,8 @@
  * The satisfaction survey's pure parts: the three reply buttons in the customer's language, and
  * reading a customer's answer to it. Scores: 3 great, 2 OK, 1 not good.
  */
-import { customerMessage } from '../domain/customer-messages.js';
-import type { InboundMessage } from './definitions.js';
+import { customerMessage } from '../../domain/customer-messages.js';
+import type { InboundMessage } from '../definitions.js';
 
 const BUTTON_ID = /^csat:([123])$/;
 

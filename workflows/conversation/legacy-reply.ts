@@ -1,5 +1,5 @@
-import type { ConversationState } from './conversation-state.js';
-import type { InboundMessage } from './definitions.js';
+import type { ConversationState } from './state.js';
+import type { InboundMessage } from '../definitions.js';
 
 /**
  * The reply of conversations recorded before the understanding step (`patched('understand-turn')`

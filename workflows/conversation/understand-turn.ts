@@ -4,11 +4,11 @@
  * failure never fails the turn: it is recorded and the customer gets a polite reply.
  */
 import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
-import type { Activities } from '../activities/index.js';
-import type { MediaUnderstanding, MessageUnderstanding } from '../activities/understanding/types.js';
-import { transcriptText } from '../domain/message-content.js';
-import type { CustomerMessageKey } from '../domain/customer-messages.js';
-import type { InboundMessage, TurnUnderstanding } from './definitions.js';
+import type { Activities } from '../../activities/index.js';
+import type { MediaUnderstanding, MessageUnderstanding } from '../../activities/understanding/types.js';
+import { transcriptText } from '../../domain/message-content.js';
+import type { CustomerMessageKey } from '../../domain/customer-messages.js';
+import type { InboundMessage, TurnUnderstanding } from '../definitions.js';
 
 const mediaSteps = proxyActivities<Activities>({
   // OCR of a scan takes ~0.3 s a page, a transcription a few seconds; the budget bounds model retries.

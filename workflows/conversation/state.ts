@@ -2,16 +2,16 @@
  * The conversation's state and the pure rules over it. Everything here is plain JSON (carried
  * across continue-as-new as is) and deterministic (time comes in as an argument).
  */
-import type { TicketRef } from '../activities/helpdesk/types.js';
-import type { ActionProposal } from '../activities/tools/types.js';
-import { maskPhone } from '../domain/privacy.js';
+import type { TicketRef } from '../../activities/helpdesk/types.js';
+import type { ActionProposal } from '../../activities/tools/types.js';
+import { maskPhone } from '../../domain/privacy.js';
 import type {
   ConversationStatus,
   ConversationView,
   InboundMessage,
   SendFailure,
   TranscriptTurn,
-} from './definitions.js';
+} from '../definitions.js';
 
 export const SEEN_MESSAGE_IDS_LIMIT = 1_000;
 export const SEND_FAILURES_KEPT = 10;

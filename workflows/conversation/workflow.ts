@@ -18,16 +18,16 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import type { Activities } from '../activities/index.js';
-import type { BotTurnRecord } from '../activities/agent-activities.js';
-import type { TeamNotice } from '../activities/handoff-activities.js';
-import type { RecordResolutionNoteInput } from '../activities/crm-activities.js';
-import type { TransitionRecord } from '../activities/message-log-activities.js';
-import type { CsatSurveyRecord } from '../db/repositories/csat-surveys.js';
-import type { ActionProposal, ActionResult, DocumentRef } from '../activities/tools/types.js';
-import { refundSettledSignal, type NewRefund, type RefundSettled } from './refund-definitions.js';
-import type { refundWorkflow } from './refund.js';
-import { transcriptText } from '../domain/message-content.js';
+import type { Activities } from '../../activities/index.js';
+import type { BotTurnRecord } from '../../activities/agent-activities.js';
+import type { TeamNotice } from '../../activities/handoff-activities.js';
+import type { RecordResolutionNoteInput } from '../../activities/crm-activities.js';
+import type { TransitionRecord } from '../../activities/message-log-activities.js';
+import type { CsatSurveyRecord } from '../../db/repositories/csat-surveys.js';
+import type { ActionProposal, ActionResult, DocumentRef } from '../../activities/tools/types.js';
+import { refundSettledSignal, type NewRefund, type RefundSettled } from '../refund-definitions.js';
+import type { refundWorkflow } from '../refund.js';
+import { transcriptText } from '../../domain/message-content.js';
 import {
   acceptInbound,
   appendTurn,
@@ -40,7 +40,7 @@ import {
   type ConversationState,
   type CsatState,
   type EscalationState,
-} from './conversation-state.js';
+} from './state.js';
 import {
   agentReplyUpdate,
   assignAgentUpdate,
@@ -57,23 +57,23 @@ import {
   type DeliveryStatus,
   type InboundMessage,
   type TranscriptTurn,
-} from './definitions.js';
-import { composeBotReply } from './bot-reply.js';
-import { customerMessage } from '../domain/customer-messages.js';
-import { formatLocalTime, formatMoney } from '../domain/locale.js';
+} from '../definitions.js';
+import { composeBotReply } from './legacy-reply.js';
+import { customerMessage } from '../../domain/customer-messages.js';
+import { formatLocalTime, formatMoney } from '../../domain/locale.js';
 import { understandTurn, type UnderstoodTurn } from './understand-turn.js';
 import { answerTurn, refreshSummary, type TurnAnswer } from './agent-turn.js';
-import { splitForWhatsApp, toWhatsAppText } from '../domain/whatsapp-format.js';
-import { asksForNoSurveys, surveyAnswers, surveyButtons, type SurveyAnswer } from './csat.js';
-import { addBusinessTime, isOpen, nextOpening } from '../domain/business-hours.js';
+import { splitForWhatsApp, toWhatsAppText } from '../../domain/whatsapp-format.js';
+import { asksForNoSurveys, surveyAnswers, surveyButtons, type SurveyAnswer } from './survey-answers.js';
+import { addBusinessTime, isOpen, nextOpening } from '../../domain/business-hours.js';
 import {
   escalateAfterAnswer,
   escalateBeforeAnswer,
   type EscalationDecision,
   type EscalationSignals,
-} from '../domain/escalation-policy.js';
-import { maskPhone } from '../domain/privacy.js';
-import { bestEffort, describeFailure } from './failures.js';
+} from '../../domain/escalation-policy.js';
+import { maskPhone } from '../../domain/privacy.js';
+import { bestEffort, describeFailure } from '../failures.js';
 import {
   ParleyAssignedAgent,
   ParleyBusinessNumber,
@@ -83,7 +83,7 @@ import {
   ParleyLastInboundAt,
   ParleySentiment,
   ParleyStatus,
-} from './search-attributes.js';
+} from '../search-attributes.js';
 
 export interface ConversationInput {
   phoneNumberId: string;
