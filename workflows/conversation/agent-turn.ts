@@ -36,6 +36,9 @@ const readTools = proxyActivities<Activities>({
   retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumAttempts: 3 },
 });
 
+/** Turns before the current one that the model sees verbatim (older ones are in the summary). */
+export const MODEL_HISTORY_TURNS = 8;
+
 export interface TurnAnswerInput {
   caller: ToolCaller;
   text: string;

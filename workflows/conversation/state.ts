@@ -205,6 +205,22 @@ export function toView(
   };
 }
 
+/** The state a new conversation starts from when the customer writes right after a close. */
+export function reopenedAfterClose(closed: ConversationState): ConversationState {
+  const fresh = initialState(closed.phoneNumberId, closed.waId);
+  return {
+    ...fresh,
+    customer: closed.customer,
+    language: closed.language,
+    summary: closed.summary,
+    seenMessageIds: closed.seenMessageIds,
+    pending: closed.pending,
+    lastInboundAtMs: closed.lastInboundAtMs,
+    transitionSeq: closed.transitionSeq,
+    agentReplySeq: closed.agentReplySeq,
+  };
+}
+
 /** Human-readable duration for timer summaries in the Web UI: "15 min", "2 h", "1 d 3 h". */
 export function humanDuration(ms: number): string {
   const minutes = Math.round(ms / 60_000);

@@ -1,0 +1,112 @@
+/**
+ * How a run of the conversation begins and ends: a new conversation looks up the previous one
+ * and records its opening; a closed one finishes (or starts over when the customer wrote while it
+ * closed); a long one continues as new at an idle point, carrying its state as plain JSON.
+ */
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  log,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { ParleyBusinessNumber } from '../search-attributes.js';
+import { local } from './activities.js';
+import type { ConversationContext, ConversationOutcome } from './context.js';
+import { fileReview } from './handoff.js';
+import { reopenedAfterClose } from './state.js';
+import type { conversationWorkflow } from './workflow.js';
+
+/** Something for the main loop to do. */
+export function hasWork(ctx: ConversationContext): boolean {
+  const { queues, state } = ctx;
+  return (
+    queues.statuses.length > 0 ||
+    queues.firedTimers.length > 0 ||
+    queues.agentReplies.some((r) => !r.result) ||
+    queues.transitions.length > 0 ||
+    queues.refundNotices.length > 0 ||
+    state.pending.length > 0
+  );
+}
+
+/** A new conversation looks up the previous one; every run records how it started. */
+export async function startRun(ctx: ConversationContext): Promise<void> {
+  const { state, input } = ctx;
+  if (!input.carried) {
+    const previous = await local.loadPreviousConversation.executeWithOptions(
+      { summary: 'Load the previous conversation summary' },
+      [ctx.conversationId],
+    );
+    if (previous) {
+      state.summary = previous.summary;
+      state.customer = { displayName: previous.displayName, tier: previous.customerTier };
+      state.language = previous.language;
+    }
+    ctx.queues.transitions.push({
+      from: null,
+      to: state.status,
+      by: 'customer',
+      reason: previous ? 'new conversation (previous one closed)' : 'new conversation',
+      key: `${ctx.firstRunId}:0`,
+      atMs: Date.now(),
+    });
+    upsertSearchAttributes([{ key: ParleyBusinessNumber, value: state.phoneNumberId }]);
+  }
+  if (input.reopened) {
+    state.transitionSeq += 1;
+    ctx.queues.transitions.push({
+      from: 'closed',
+      to: 'bot',
+      by: 'customer',
+      reason: 'customer wrote as the conversation closed',
+      key: `${ctx.firstRunId}:${state.transitionSeq}`,
+      atMs: Date.now(),
+    });
+  }
+}
+
+/** The conversation closed: a review still owed is filed, then the run ends or starts over. */
+export async function closeRun(ctx: ConversationContext): Promise<ConversationOutcome> {
+  const { state, input } = ctx;
+  if (ctx.run.reviewOnClose !== undefined) await fileReview(ctx, ctx.run.reviewOnClose);
+  ctx.run.reviewOnClose = undefined;
+  for (const reply of ctx.queues.agentReplies)
+    reply.result ??= { delivered: false, reason: 'the conversation was closed' };
+  await condition(allHandlersFinished);
+  if (state.pending.length === 0) return ctx.run.closedBy ?? { closedBy: 'parley' };
+  // The customer wrote while we were closing: a new conversation starts, carrying the summary.
+  return continueAsNew<typeof conversationWorkflow>({
+    phoneNumberId: input.phoneNumberId,
+    waId: input.waId,
+    carried: reopenedAfterClose(state),
+    reopened: true,
+  });
+}
+
+/** Continue-as-new when Temporal suggests it or the history passes the configured length, idle only. */
+export function shouldContinueAsNew(ctx: ConversationContext): boolean {
+  const { state, queues } = ctx;
+  const now = workflowInfo();
+  const idle =
+    state.pending.length === 0 &&
+    queues.statuses.length === 0 &&
+    queues.firedTimers.length === 0 &&
+    queues.refundNotices.length === 0 &&
+    queues.agentReplies.length === 0;
+  return idle && (now.continueAsNewSuggested || now.historyLength >= ctx.settings().maxHistoryEvents);
+}
+
+/** Only at an idle point: an agent reply arriving now is served first, by the loop's next turn. */
+export async function continueAsNewWhenIdle(ctx: ConversationContext): Promise<void> {
+  await condition(() => allHandlersFinished() || hasWork(ctx));
+  if (hasWork(ctx)) return;
+  ctx.state.continuedAsNewCount += 1;
+  log.info('continuing as new', { historyLength: workflowInfo().historyLength });
+  await continueAsNew<typeof conversationWorkflow>({
+    phoneNumberId: ctx.input.phoneNumberId,
+    waId: ctx.input.waId,
+    carried: ctx.state,
+  });
+}
