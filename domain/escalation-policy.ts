@@ -4,7 +4,7 @@
  * including whether we are inside escalation hours, comes in as arguments — so the conversation
  * workflow can call it on every turn and replay gives the same answer.
  *
- * The rules (issue 6), each with the name recorded in the audit and the handoff package:
+ * The rules, each with the name recorded in the audit and the handoff package:
  *  1. `customer_asked`     the customer asks for a person, in any supported language. The text
  *                          matching is the understanding step's (`wantsHuman`: the offline
  *                          HUMAN_REQUEST table or the model) — those tables are activity code and

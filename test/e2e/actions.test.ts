@@ -1,5 +1,5 @@
 /**
- * Actions from a WhatsApp conversation (issue 7): the model proposes through an action tool, Parley
+ * Actions from a WhatsApp conversation: the model proposes through an action tool, Parley
  * asks the customer to confirm with reply buttons, and only the tap makes code execute — a refund
  * through its own workflow and the ledger, a return with its label as a document message. The real
  * API, conversation and refund workflows on a real Temporal server, real Postgres with the demo

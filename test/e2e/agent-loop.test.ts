@@ -1,5 +1,5 @@
 /**
- * The agent loop end to end (issue 5): a WhatsApp message goes through the real API, the real
+ * The agent loop end to end: a WhatsApp message goes through the real API, the real
  * conversation workflow on a real Temporal dev server, the real activities and a real Postgres
  * seeded with the demo shop and its knowledge base. Only the model is scripted (an OpenAI-compatible
  * HTTP server): each test plays the model's part — calling tools, citing passages, misbehaving or

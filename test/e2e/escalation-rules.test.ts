@@ -1,5 +1,5 @@
 /**
- * The escalation rules inside real conversations (issue 6): a real API, worker, Temporal and
+ * The escalation rules inside real conversations: a real API, worker, Temporal and
  * Postgres with the demo shop, no model (the offline understanding finds topics and sentiment).
  * Each rule fires when it should and the turns before it do not; the hand-off lands in the built-in
  * queue with the rule that fired.

@@ -66,8 +66,10 @@ describe('recorded conversation histories', () => {
         'handoff-sla-reminders',
         'confirmed-action-fails',
         'refund-settles-after-resolve',
-        'bot-replies-v2',
-        'bot-replies-v3',
+        'bot-replies.before-understand-turn',
+        'bot-replies.before-agent-loop',
+        'bot-replies.before-escalation-handoff',
+        'bot-replies.before-actions',
       ]),
     );
     for (const r of recorded) {
@@ -145,6 +147,15 @@ describe('recorded conversation histories', () => {
     // The scan itself must see the workflow's steps, or this test would pass on nothing.
     expect(schedulable).toEqual(expect.arrayContaining(['sendText', 'agentStep', 'createHandoffTicket']));
     expect(schedulable.filter((type) => !recordedTypes.has(type))).toEqual([]);
+  });
+
+  it('are named by the patch they predate, and do predate it', () => {
+    for (const r of recorded) {
+      const predates = /\.before-([a-z-]+)$/.exec(r.name)?.[1];
+      if (!predates) continue;
+      expect(patchIdsIn(conversationEntry), r.name).toContain(predates);
+      expect(patchesIn(r.json).has(predates), `${r.name} took patch ${predates}`).toBe(false);
+    }
   });
 
   it('take every patch in some history, and leave it untaken in another', () => {

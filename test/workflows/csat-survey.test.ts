@@ -1,5 +1,5 @@
 /**
- * The satisfaction survey on durable timers (issue 6), on the time-skipping test server with the
+ * The satisfaction survey on durable timers, on the time-skipping test server with the
  * real activities: sent an hour after a resolution with three reply buttons, by template once the
  * 24-hour window has closed (or skipped, with why), cancelled by a new message, answered by a tap
  * and an optional comment that are stored.

@@ -1,5 +1,5 @@
 /**
- * Escalation on durable timers (issue 6), on the time-skipping test server with the real activities,
+ * Escalation on durable timers, on the time-skipping test server with the real activities,
  * the built-in Postgres queue and a Slack stand-in: the hand-off package and notification, the
  * pickup SLA reminder and the on-call page (and neither after an assignment), the agent-reply SLA,
  * and — outside escalation hours — the honest wait and the next-day review at the next opening,
