@@ -13,6 +13,7 @@ import {
 } from '../db/repositories/helpdesk-links.js';
 import type { ZendeskCommentOutcome } from '../db/tables/helpdesk-links.js';
 import { agentReplyUpdate, assignAgentUpdate, resolveUpdate } from '../workflows/definitions.js';
+import type { AppEnv } from './app-env.js';
 import type { ConversationGateway } from './conversation-gateway.js';
 import { ApiError, errorBody } from './errors.js';
 
@@ -74,7 +75,7 @@ export function createZendeskWebhookRoutes(deps: {
 }) {
   const { secret, conversations, db, logger } = deps;
   const now = deps.now ?? Date.now;
-  const app = new Hono();
+  const app = new Hono<AppEnv>();
   // Switched off: the app's not-found handler answers (404), as for any unknown route.
   if (!secret) return app;
 
@@ -85,7 +86,7 @@ export function createZendeskWebhookRoutes(deps: {
       onError: (c) => c.json(errorBody(c, 'payload_too_large', 'Webhook payload too large'), 413),
     }),
     async (c) => {
-      const requestId = c.get('requestId');
+      const requestId = c.var.requestId;
       const rawBody = new Uint8Array(await c.req.arrayBuffer());
       const check = verifyZendeskSignature({
         rawBody,
