@@ -11,7 +11,7 @@ import { createOperatorRoutes } from './operator-routes.js';
 import { createRefundRoutes } from './refund-routes.js';
 import type { RefundGateway } from './refund-gateway.js';
 import { createTicketRoutes } from './ticket-routes.js';
-import { createWhatsAppWebhookRoutes } from './whatsapp/webhook-routes.js';
+import { createWhatsAppWebhookRoutes } from './webhooks/whatsapp/routes.js';
 import { createZendeskWebhookRoutes } from './zendesk-webhook-routes.js';
 
 export interface AppDeps {

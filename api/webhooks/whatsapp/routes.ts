@@ -1,9 +1,9 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import type { Logger } from '../../core/logger.js';
-import type { AppEnv } from '../app-env.js';
-import type { ConversationGateway } from '../conversation-gateway.js';
-import { errorBody } from '../errors.js';
+import type { Logger } from '../../../core/logger.js';
+import type { AppEnv } from '../../app-env.js';
+import type { ConversationGateway } from '../../conversation-gateway.js';
+import { errorBody } from '../../errors.js';
 import { parseWebhook } from './normalize.js';
 import { verifyWebhookSignature } from './signature.js';
 
