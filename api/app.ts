@@ -12,7 +12,7 @@ import { createRefundRoutes } from './refund-routes.js';
 import type { RefundGateway } from './refund-gateway.js';
 import { createTicketRoutes } from './ticket-routes.js';
 import { createWhatsAppWebhookRoutes } from './webhooks/whatsapp/routes.js';
-import { createZendeskWebhookRoutes } from './zendesk-webhook-routes.js';
+import { createZendeskWebhookRoutes } from './webhooks/zendesk/routes.js';
 
 export interface AppDeps {
   whatsapp: { appSecret: string; verifyToken: string };
