@@ -7,10 +7,10 @@ import type { AppEnv } from './app-env.js';
 import type { ConversationGateway } from './conversation-gateway.js';
 import { ApiError, errorBody } from './errors.js';
 import { createHealthRoutes, type ReadinessProbes } from './health-routes.js';
-import { createOperatorRoutes } from './operator-routes.js';
-import { createRefundRoutes } from './refund-routes.js';
-import type { RefundGateway } from './refund-gateway.js';
-import { createTicketRoutes } from './ticket-routes.js';
+import { createOperatorRoutes } from './operator/operator-routes.js';
+import { createRefundRoutes } from './operator/refund-routes.js';
+import type { RefundGateway } from './operator/refund-gateway.js';
+import { createTicketRoutes } from './operator/ticket-routes.js';
 import { createWhatsAppWebhookRoutes } from './webhooks/whatsapp/routes.js';
 import { createZendeskWebhookRoutes } from './webhooks/zendesk/routes.js';
 

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { bearerAuth } from 'hono/bearer-auth';
-import type { AppEnv } from './app-env.js';
-import { errorBody } from './errors.js';
+import type { AppEnv } from '../app-env.js';
+import { errorBody } from '../errors.js';
 
 /**
  * A Hono app for the operator and agent APIs: bearer `OPERATOR_API_TOKEN` on every route, or —
