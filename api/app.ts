@@ -3,15 +3,16 @@ import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import type { Logger } from '../core/logger.js';
 import type { Db } from '../db/database.js';
+import type { AppEnv } from './app-env.js';
 import type { ConversationGateway } from './conversation-gateway.js';
 import { ApiError, errorBody } from './errors.js';
 import { createHealthRoutes, type ReadinessProbes } from './health-routes.js';
-import { createOperatorRoutes } from './operator-routes.js';
-import { createRefundRoutes } from './refund-routes.js';
-import type { RefundGateway } from './refund-gateway.js';
-import { createTicketRoutes } from './ticket-routes.js';
-import { createWhatsAppWebhookRoutes } from './whatsapp/webhook-routes.js';
-import { createZendeskWebhookRoutes } from './zendesk-webhook-routes.js';
+import { createOperatorRoutes } from './operator/operator-routes.js';
+import { createRefundRoutes } from './operator/refund-routes.js';
+import type { RefundGateway } from './operator/refund-gateway.js';
+import { createTicketRoutes } from './operator/ticket-routes.js';
+import { createWhatsAppWebhookRoutes } from './webhooks/whatsapp/routes.js';
+import { createZendeskWebhookRoutes } from './webhooks/zendesk/routes.js';
 
 export interface AppDeps {
   whatsapp: { appSecret: string; verifyToken: string };
@@ -27,7 +28,7 @@ export interface AppDeps {
 
 /** The HTTP API, built from its dependencies so tests drive it with `app.request()` or a real server. */
 export function createApp(deps: AppDeps) {
-  const app = new Hono();
+  const app = new Hono<AppEnv>();
   app.use(requestId());
 
   app.route('/', createHealthRoutes(deps.readiness));
@@ -51,7 +52,7 @@ export function createApp(deps: AppDeps) {
     if (err instanceof ApiError) return c.json(errorBody(c, err.code, err.message), err.status);
     // Hono's own middleware (bearer auth, body limit) throws these with a ready response.
     if (err instanceof HTTPException) return err.getResponse();
-    deps.logger.error('unhandled API error', { err, path: c.req.path, requestId: c.get('requestId') });
+    deps.logger.error('unhandled API error', { err, path: c.req.path, requestId: c.var.requestId });
     return c.json(errorBody(c, 'internal', 'Internal error'), 500);
   });
   return app;

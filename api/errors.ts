@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { AppEnv } from './app-env.js';
 
 /** An error the API answers with its own status and a stable machine-readable code. */
 export class ApiError extends Error {
@@ -14,6 +15,6 @@ export class ApiError extends Error {
 }
 
 /** Every error body has the same shape and carries the request id, so a support ticket can quote it. */
-export function errorBody(c: Context, code: string, message: string) {
-  return { error: { code, message, requestId: c.get('requestId') as string | undefined } };
+export function errorBody(c: Context<AppEnv>, code: string, message: string) {
+  return { error: { code, message, requestId: c.var.requestId } };
 }

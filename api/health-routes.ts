@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import type { AppEnv } from './app-env.js';
 
 export type ReadinessProbes = Record<string, () => Promise<void>>;
 
@@ -8,7 +9,7 @@ export type ReadinessProbes = Record<string, () => Promise<void>>;
  * Temporal outage drains traffic without a restart storm.
  */
 export function createHealthRoutes(probes: ReadinessProbes, timeoutMs = 2_000) {
-  const app = new Hono();
+  const app = new Hono<AppEnv>();
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {
     const results = await Promise.all(

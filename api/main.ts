@@ -7,7 +7,7 @@ import { createDb } from '../db/database.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { createApp } from './app.js';
 import { createTemporalConversationGateway } from './conversation-gateway.js';
-import { createRefundGateway } from './refund-gateway.js';
+import { createRefundGateway } from './operator/refund-gateway.js';
 
 export interface RunningApi {
   url: string;

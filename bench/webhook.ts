@@ -16,7 +16,7 @@ import { cpus } from 'node:os';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { createTemporalConversationGateway } from '../api/conversation-gateway.js';
-import { parseWebhook } from '../api/whatsapp/normalize.js';
+import { parseWebhook } from '../api/webhooks/whatsapp/normalize.js';
 import { createDb } from '../db/database.js';
 import { signWebhook, textMessageWebhook } from '../test/fixtures/whatsapp-webhooks.js';
 import type { InboundMessage } from '../workflows/definitions.js';

@@ -1,7 +1,8 @@
 /**
  * `parley refunds …`: ops on refunds through the operator API (`/api/refunds`), so a terminal and
- * the API behave identically — one implementation of "retry safely" (see api/refund-gateway.ts) —
- * and the CLI needs no database or Temporal credentials, only PARLEY_API_URL and OPERATOR_API_TOKEN.
+ * the API behave identically — one implementation of "retry safely" (see
+ * api/operator/refund-gateway.ts) — and the CLI needs no database or Temporal credentials, only
+ * PARLEY_API_URL and OPERATOR_API_TOKEN.
  */
 import { hostname, userInfo } from 'node:os';
 import { parseArgs } from 'node:util';

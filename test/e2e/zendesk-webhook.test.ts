@@ -1,8 +1,8 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/app.js';
-import { verifyZendeskSignature } from '../../api/zendesk-webhook-routes.js';
-import type { RefundGateway } from '../../api/refund-gateway.js';
+import { verifyZendeskSignature } from '../../api/webhooks/zendesk/signature.js';
+import type { RefundGateway } from '../../api/operator/refund-gateway.js';
 import type { ConversationGateway } from '../../api/conversation-gateway.js';
 import { silentLogger } from '../../core/logger.js';
 import { linkHelpdeskTicket } from '../../db/repositories/helpdesk-links.js';

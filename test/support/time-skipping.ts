@@ -15,7 +15,7 @@ import type { Db } from '../../db/database.js';
 import { createActivityDeps } from '../../worker/dependencies.js';
 import { seedDemoData } from '../../devstack/demo-data.js';
 import { startWhatsAppSandbox, type WhatsAppSandbox } from '../../devstack/whatsapp-sandbox.js';
-import { parseWebhook } from '../../api/whatsapp/normalize.js';
+import { parseWebhook } from '../../api/webhooks/whatsapp/normalize.js';
 import { DEFAULT_ESCALATION_POLICY } from '../../domain/escalation-policy.js';
 import { conversationWorkflow } from '../../workflows/conversation/workflow.js';
 import {

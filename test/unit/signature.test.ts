@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { verifyWebhookSignature } from '../../api/whatsapp/signature.js';
+import { verifyWebhookSignature } from '../../api/webhooks/whatsapp/signature.js';
 
 const secret = 'app-secret';
 const body = Buffer.from('{"object":"whatsapp_business_account","entry":[]}');

@@ -1,5 +1,9 @@
 import { describe, it, expect } from 'vitest';
-import { parseWebhook, type ParsedWebhook, type ParseWebhookResult } from '../../api/whatsapp/normalize.js';
+import {
+  parseWebhook,
+  type ParsedWebhook,
+  type ParseWebhookResult,
+} from '../../api/webhooks/whatsapp/normalize.js';
 import type { InboundContent } from '../../workflows/definitions.js';
 import * as hooks from '../fixtures/whatsapp-webhooks.js';
 

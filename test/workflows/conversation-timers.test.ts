@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { parseWebhook } from '../../api/whatsapp/normalize.js';
+import { parseWebhook } from '../../api/webhooks/whatsapp/normalize.js';
 import { getConversation, listTransitions } from '../../db/repositories/conversations.js';
 import { conversationWorkflow } from '../../workflows/conversation/workflow.js';
 import {

@@ -22,8 +22,8 @@ import {
   type ApprovalDecision,
   type RefundView,
   type RetryResult,
-} from '../workflows/refund-definitions.js';
-import type { refundWorkflow } from '../workflows/refund.js';
+} from '../../workflows/refund-definitions.js';
+import type { refundWorkflow } from '../../workflows/refund.js';
 
 export class RefundCommandError extends Error {
   constructor(

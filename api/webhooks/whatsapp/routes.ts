@@ -1,8 +1,9 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import type { Logger } from '../../core/logger.js';
-import type { ConversationGateway } from '../conversation-gateway.js';
-import { errorBody } from '../errors.js';
+import type { Logger } from '../../../core/logger.js';
+import type { AppEnv } from '../../app-env.js';
+import type { ConversationGateway } from '../../conversation-gateway.js';
+import { errorBody } from '../../errors.js';
 import { parseWebhook } from './normalize.js';
 import { verifyWebhookSignature } from './signature.js';
 
@@ -20,7 +21,7 @@ export function createWhatsAppWebhookRoutes(deps: {
   logger: Logger;
 }) {
   const { whatsapp, conversations, logger } = deps;
-  const app = new Hono();
+  const app = new Hono<AppEnv>();
 
   app.get('/', (c) => {
     const mode = c.req.query('hub.mode');
@@ -41,7 +42,7 @@ export function createWhatsAppWebhookRoutes(deps: {
     async (c) => {
       const rawBody = new Uint8Array(await c.req.arrayBuffer());
       if (!verifyWebhookSignature(rawBody, c.req.header('x-hub-signature-256'), whatsapp.appSecret)) {
-        logger.warn('webhook rejected: bad or missing signature', { requestId: c.get('requestId') });
+        logger.warn('webhook rejected: bad or missing signature', { requestId: c.var.requestId });
         return c.json(errorBody(c, 'invalid_signature', 'Missing or invalid X-Hub-Signature-256'), 401);
       }
 
@@ -55,7 +56,7 @@ export function createWhatsAppWebhookRoutes(deps: {
       if (!parsed.ok) return c.json(errorBody(c, 'invalid_payload', parsed.error), 400);
 
       const { messages, statuses, ignored, unknown } = parsed.value;
-      const requestId = c.get('requestId');
+      const requestId = c.var.requestId;
       for (const note of ignored) logger.info('webhook item ignored', { ...note, requestId });
       for (const item of unknown)
         logger.warn('unknown WhatsApp message type, handled as unsupported', { ...item, requestId });

@@ -1,20 +1,21 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { z } from 'zod';
-import { mapZendeskStatus } from '../activities/helpdesk/zendesk.js';
-import type { Logger } from '../core/logger.js';
-import type { Db } from '../db/database.js';
+import { mapZendeskStatus } from '../../../activities/helpdesk/zendesk.js';
+import type { Logger } from '../../../core/logger.js';
+import type { Db } from '../../../db/database.js';
 import {
   claimZendeskComment,
   findLinkedConversationId,
   finishZendeskComment,
   releaseZendeskComment,
-} from '../db/repositories/helpdesk-links.js';
-import type { ZendeskCommentOutcome } from '../db/tables/helpdesk-links.js';
-import { agentReplyUpdate, assignAgentUpdate, resolveUpdate } from '../workflows/definitions.js';
-import type { ConversationGateway } from './conversation-gateway.js';
-import { ApiError, errorBody } from './errors.js';
+} from '../../../db/repositories/helpdesk-links.js';
+import type { ZendeskCommentOutcome } from '../../../db/tables/helpdesk-links.js';
+import { agentReplyUpdate, assignAgentUpdate, resolveUpdate } from '../../../workflows/definitions.js';
+import type { AppEnv } from '../../app-env.js';
+import type { ConversationGateway } from '../../conversation-gateway.js';
+import { ApiError, errorBody } from '../../errors.js';
+import { zendeskWebhookPayloadSchema, type ZendeskWebhookPayload } from './payload-schema.js';
+import { SIGNATURE_PROBLEMS, verifyZendeskSignature } from './signature.js';
 
 /**
  * Zendesk → Parley: agents answer in Zendesk, the customer reads it on WhatsApp.
@@ -25,33 +26,7 @@ import { ApiError, errorBody } from './errors.js';
  *    ZENDESK_WEBHOOK_SECRET (without it this route answers 404).
  * 2. A ticket trigger, conditions: "Ticket is Updated", "Comment is Public", "Current user is
  *    (agent)", "Tags contain at least one of: parley" (Parley tags its tickets `parley`); action:
- *    "Notify by webhook" with this body (the field names are Parley's, the placeholders Zendesk's:
- *    check them against Zendesk's placeholder reference when setting it up):
- *
- * ```json
- * {
- *   "ticket_id": "{{ticket.id}}",
- *   "external_id": "{{ticket.external_id}}",
- *   "status": "{{ticket.status}}",
- *   "comment": {
- *     "id": "{{ticket.latest_comment.id}}",
- *     "body": "{{ticket.latest_comment.value}}",
- *     "public": {{ticket.latest_comment.is_public}},
- *     "author": {
- *       "id": "{{current_user.id}}",
- *       "name": "{{current_user.name}}",
- *       "email": "{{current_user.email}}",
- *       "role": "{{current_user.role}}"
- *     }
- *   }
- * }
- * ```
- *
- * The payload: `ticket_id` (Zendesk's ticket id, string or number) names the ticket; Parley finds
- * the conversation through `helpdesk_ticket_links`, written when it created the ticket (tickets it
- * did not create are ignored). `external_id` is informational. `status` is Zendesk's (any case);
- * `comment` is optional (a status-only trigger may leave it out), its `public` a boolean or
- * `"true"`/`"false"`, its `author.role` one of `end-user`, `agent`, `admin`.
+ *    "Notify by webhook" with the body shown in `payload-schema.ts`.
  *
  * What happens: a public comment by an agent or admin goes to the customer as that agent,
  * `zendesk:<author id>` — the conversation is first assigned to them unless they already own it
@@ -62,7 +37,7 @@ import { ApiError, errorBody } from './errors.js';
  * claim left by a process that died mid-send is taken over, after two minutes.
  *
  * Answers: 200 with what was done; 401 for a missing, wrong or stale signature (more than five
- * minutes off); 400 for a body that is not the payload above; 503 (with Retry-After) when the
+ * minutes off); 400 for a body that is not the payload of `payload-schema.ts`; 503 (with Retry-After) when the
  * conversation could not be reached, so Zendesk retries.
  */
 export function createZendeskWebhookRoutes(deps: {
@@ -74,7 +49,7 @@ export function createZendeskWebhookRoutes(deps: {
 }) {
   const { secret, conversations, db, logger } = deps;
   const now = deps.now ?? Date.now;
-  const app = new Hono();
+  const app = new Hono<AppEnv>();
   // Switched off: the app's not-found handler answers (404), as for any unknown route.
   if (!secret) return app;
 
@@ -85,7 +60,7 @@ export function createZendeskWebhookRoutes(deps: {
       onError: (c) => c.json(errorBody(c, 'payload_too_large', 'Webhook payload too large'), 413),
     }),
     async (c) => {
-      const requestId = c.get('requestId');
+      const requestId = c.var.requestId;
       const rawBody = new Uint8Array(await c.req.arrayBuffer());
       const check = verifyZendeskSignature({
         rawBody,
@@ -242,49 +217,6 @@ export function createZendeskWebhookRoutes(deps: {
   return app;
 }
 
-// ---------------------------------------------------------------------------------------------
-// Payload
-
-const zendeskId = z
-  .union([
-    z
-      .string()
-      .trim()
-      .regex(/^[0-9]{1,20}$/, 'must be a Zendesk id (digits)'),
-    z.number().int().min(0),
-  ])
-  .transform(String);
-const boolish = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
-const optionalText = z
-  .string()
-  .nullish()
-  .transform((v) => v ?? undefined);
-
-/** The body of the Zendesk trigger's webhook request (see `createZendeskWebhookRoutes`). */
-export const zendeskWebhookPayloadSchema = z.object({
-  ticket_id: zendeskId,
-  external_id: optionalText,
-  status: z
-    .string()
-    .nullish()
-    .transform((v) => v?.trim().toLowerCase() || undefined),
-  comment: z
-    .object({
-      id: zendeskId,
-      body: z.string(),
-      public: boolish,
-      author: z.object({
-        id: zendeskId,
-        name: optionalText,
-        email: optionalText,
-        role: z.string().transform((v) => v.trim().toLowerCase()),
-      }),
-    })
-    .optional(),
-});
-
-export type ZendeskWebhookPayload = z.infer<typeof zendeskWebhookPayloadSchema>;
-
 const AGENT_ROLES = new Set(['agent', 'admin']);
 const MAX_WEBHOOK_BYTES = 1024 * 1024;
 const MAX_WHATSAPP_TEXT = 4096;
@@ -324,66 +256,4 @@ function refusal(err: unknown): string | undefined {
 function truncate(s: string, max: number): string {
   const chars = [...s];
   return chars.length <= max ? s : `${chars.slice(0, max - 1).join('')}…`;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Signature
-
-/** How far Zendesk's signature timestamp may be from our clock: older deliveries are replays. */
-export const MAX_SIGNATURE_SKEW_MS = 5 * 60_000;
-
-export type SignatureCheck = 'ok' | 'missing' | 'bad_timestamp' | 'stale' | 'mismatch';
-
-const SIGNATURE_PROBLEMS: Record<Exclude<SignatureCheck, 'ok'>, string> = {
-  missing: 'Missing X-Zendesk-Webhook-Signature or X-Zendesk-Webhook-Signature-Timestamp',
-  bad_timestamp: 'X-Zendesk-Webhook-Signature-Timestamp is not a timestamp',
-  stale: 'X-Zendesk-Webhook-Signature-Timestamp is more than 5 minutes off',
-  mismatch: 'Invalid X-Zendesk-Webhook-Signature',
-};
-
-/**
- * Zendesk's webhook signature: `X-Zendesk-Webhook-Signature` is
- * base64(HMAC-SHA256(signing secret, timestamp + raw body)), the timestamp being the
- * `X-Zendesk-Webhook-Signature-Timestamp` header as sent (ISO 8601, e.g. `2026-11-25T18:20:00Z`).
- * Constant-time over the decoded digests; a timestamp more than five minutes away is refused, so a
- * captured delivery cannot be replayed later.
- *
- * Zendesk's two copies of its verification guide disagree on the order: the webhooks guide signs
- * `timestamp + body`, the event-connectors guide `body + timestamp` (and its worked example only
- * verifies that way). Both are accepted; either needs the secret, and the timestamp is checked.
- */
-export function verifyZendeskSignature(args: {
-  rawBody: Uint8Array;
-  signature: string | undefined;
-  timestamp: string | undefined;
-  secret: string;
-  nowMs: number;
-}): SignatureCheck {
-  const { signature, timestamp } = args;
-  if (!signature || !timestamp) return 'missing';
-  const at = parseSignatureTimestamp(timestamp);
-  if (at === undefined) return 'bad_timestamp';
-  if (Math.abs(args.nowMs - at) > MAX_SIGNATURE_SKEW_MS) return 'stale';
-  // A SHA-256 digest in base64: 43 characters and one `=`.
-  if (!/^[A-Za-z0-9+/]{43}=$/.test(signature.trim())) return 'mismatch';
-  const given = Buffer.from(signature.trim(), 'base64');
-  const hmac = () => createHmac('sha256', args.secret);
-  const timestampFirst = hmac().update(timestamp, 'utf8').update(args.rawBody).digest();
-  const bodyFirst = hmac().update(args.rawBody).update(timestamp, 'utf8').digest();
-  const matches = (expected: Buffer) => given.length === expected.length && timingSafeEqual(given, expected);
-  // Both compared, always: the time taken does not say which order (if any) was right.
-  const [a, b] = [matches(timestampFirst), matches(bodyFirst)];
-  return a || b ? 'ok' : 'mismatch';
-}
-
-/** ISO 8601 as Zendesk sends it; plain digits are taken as Unix seconds (or milliseconds). */
-function parseSignatureTimestamp(value: string): number | undefined {
-  const v = value.trim();
-  if (/^[0-9]{1,15}$/.test(v)) {
-    const n = Number(v);
-    return n < 1e11 ? n * 1000 : n;
-  }
-  if (!/^\d{4}-\d{2}-\d{2}T/.test(v)) return undefined;
-  const ms = Date.parse(v);
-  return Number.isNaN(ms) ? undefined : ms;
 }

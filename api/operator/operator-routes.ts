@@ -1,19 +1,19 @@
 import { z } from 'zod';
-import type { Db } from '../db/database.js';
-import { findActiveAgent, upsertAgent } from '../db/repositories/agents.js';
-import { findConversationIdByRef } from '../db/repositories/conversations.js';
-import { csatByResolver } from '../db/repositories/csat-surveys.js';
+import type { Db } from '../../db/database.js';
+import { findActiveAgent, upsertAgent } from '../../db/repositories/agents.js';
+import { findConversationIdByRef } from '../../db/repositories/conversations.js';
+import { csatByResolver } from '../../db/repositories/csat-surveys.js';
 import {
   agentReplyUpdate,
   assignAgentUpdate,
   closeUpdate,
   handBackUpdate,
   resolveUpdate,
-} from '../workflows/definitions.js';
-import type { ConversationGateway } from './conversation-gateway.js';
-import { ApiError } from './errors.js';
+} from '../../workflows/definitions.js';
+import type { ConversationGateway } from '../conversation-gateway.js';
+import { ApiError } from '../errors.js';
+import { body } from '../validation.js';
 import { createOperatorApp } from './operator-auth.js';
-import { body } from './validation.js';
 
 const agentIdSchema = z.string().trim().min(1).max(100);
 const schemas = {

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import type { HandoffPackage } from '../activities/helpdesk/types.js';
-import { conversationRef } from '../core/conversation-ref.js';
-import type { Db } from '../db/database.js';
-import { findActiveAgent } from '../db/repositories/agents.js';
+import type { HandoffPackage } from '../../activities/helpdesk/types.js';
+import { conversationRef } from '../../core/conversation-ref.js';
+import type { Db } from '../../db/database.js';
+import { findActiveAgent } from '../../db/repositories/agents.js';
 import {
   assignHandoffTicket,
   getHandoffTicket,
@@ -11,17 +11,17 @@ import {
   updateHandoffTicketStatus,
   type HandoffTicketCommentRow,
   type HandoffTicketRow,
-} from '../db/repositories/handoff-tickets.js';
+} from '../../db/repositories/handoff-tickets.js';
 import {
   agentReplyUpdate,
   assignAgentUpdate,
   resolveUpdate,
   type ConversationView,
-} from '../workflows/definitions.js';
-import type { ConversationGateway } from './conversation-gateway.js';
-import { ApiError } from './errors.js';
+} from '../../workflows/definitions.js';
+import type { ConversationGateway } from '../conversation-gateway.js';
+import { ApiError } from '../errors.js';
+import { body, parse } from '../validation.js';
 import { createOperatorApp } from './operator-auth.js';
-import { body, parse } from './validation.js';
 
 const STATUSES = ['open', 'pending', 'solved', 'closed'] as const;
 const agentIdSchema = z.string().trim().min(1).max(100);

@@ -8,7 +8,7 @@ import type {
   InboundContent,
   InboundMessage,
   WhatsAppError,
-} from '../../workflows/definitions.js';
+} from '../../../workflows/definitions.js';
 import {
   webhookBodySchema,
   webhookErrorMap,
@@ -16,7 +16,7 @@ import {
   type MetaError,
   type WebhookMessage,
   type WebhookStatus,
-} from './webhook-schema.js';
+} from './payload-schema.js';
 
 /** Something in the payload we deliberately did not turn into a message or status. Log-safe: ids and types only. */
 export interface IgnoredItem {

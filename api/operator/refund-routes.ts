@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import type { Db } from '../db/database.js';
-import { getRefund, listRefundAttempts, listRefunds, type RefundRow } from '../db/repositories/refunds.js';
-import type { RefundStatus } from '../db/tables/refunds.js';
-import type { RetryResult } from '../workflows/refund-definitions.js';
-import { ApiError } from './errors.js';
+import type { Db } from '../../db/database.js';
+import { getRefund, listRefundAttempts, listRefunds, type RefundRow } from '../../db/repositories/refunds.js';
+import type { RefundStatus } from '../../db/tables/refunds.js';
+import type { RetryResult } from '../../workflows/refund-definitions.js';
+import { ApiError } from '../errors.js';
+import { body, parse } from '../validation.js';
 import { createOperatorApp } from './operator-auth.js';
 import { RefundCommandError, type RefundGateway } from './refund-gateway.js';
-import { body, parse } from './validation.js';
 
 const STATUSES = [
   'reserved',
