@@ -11,7 +11,7 @@ import { sql } from 'kysely';
 import type { z } from 'zod';
 import type { Db } from '../../db/database.js';
 import { orderLines } from '../../db/repositories/shop.js';
-import type { ActionLogEvent } from '../../db/tables/actions.js';
+import type { ActionLogEvent } from '../../db/tables/action-log.js';
 import { callerWaId, defineTool } from '../tools/common.js';
 import type { ActionName, ActionResult, AgentTool, ToolCaller, ToolOutcome } from '../tools/types.js';
 import { say } from './l10n.js';

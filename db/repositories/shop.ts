@@ -8,7 +8,7 @@
  */
 import { sql } from 'kysely';
 import type { Db } from '../database.js';
-import type { OrderStatus } from '../tables/shop.js';
+import type { OrderStatus } from '../tables/shop-orders.js';
 
 export async function findCustomerByWaId(db: Db, waId: string) {
   return db
