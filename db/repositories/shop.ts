@@ -1,5 +1,5 @@
 /**
- * Queries of the demo shop for the agent's read-only tools.
+ * Queries of the demo shop for the agent's tools (read-only and actions).
  *
  * Every query that returns an order or an invoice takes the caller's WhatsApp id and filters on it
  * in SQL: there is deliberately no "get order by id" here, so a tool cannot load another customer's
@@ -74,6 +74,45 @@ export async function orderLines(db: Db, orderId: string) {
     ])
     .where('shop_order_lines.order_id', '=', orderId)
     .orderBy('shop_order_lines.line_no')
+    .execute();
+}
+
+/**
+ * The order with its lines, customer id and payment reference, for the action tools, only if it
+ * belongs to the customer with WhatsApp id `waId`. With `lock`, the order row is locked for the
+ * rest of the transaction (the executors' re-checks: nothing can change it between the check and
+ * the write).
+ */
+export async function findOwnedOrder(db: Db, waId: string, orderId: string, opts: { lock?: boolean } = {}) {
+  let query = db
+    .selectFrom('shop_orders')
+    .innerJoin('shop_customers', 'shop_customers.id', 'shop_orders.customer_id')
+    .select([
+      'shop_orders.id',
+      'shop_orders.customer_id',
+      'shop_orders.status',
+      'shop_orders.placed_at',
+      'shop_orders.delivered_at',
+      'shop_orders.total_cents',
+      'shop_orders.currency',
+      'shop_orders.payment_ref',
+    ])
+    .where('shop_customers.wa_id', '=', waId)
+    .where('shop_orders.id', '=', orderId);
+  if (opts.lock) query = query.forUpdate('shop_orders');
+  const order = await query.executeTakeFirst();
+  if (!order) return undefined;
+  return { ...order, lines: await orderLines(db, order.id) };
+}
+
+export type OwnedOrder = NonNullable<Awaited<ReturnType<typeof findOwnedOrder>>>;
+
+/** Takes a discount off an order's total (an unpaid order owes less). */
+export async function deductFromOrderTotal(db: Db, orderId: string, cents: number): Promise<void> {
+  await db
+    .updateTable('shop_orders')
+    .set((eb) => ({ total_cents: eb('total_cents', '-', cents) }))
+    .where('id', '=', orderId)
     .execute();
 }
 
