@@ -1,4 +1,4 @@
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { ActionLogTable } from './tables/action-log.js';
 import type { AgentsTable } from './tables/agents.js';
@@ -71,4 +71,9 @@ export function createDb(
   // that would kill the process. The pool replaces the client on the next checkout.
   pool.on('error', (err) => opts.onIdleClientError?.(err));
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}
+
+/** One round trip to Postgres (a readiness probe): throws when the database cannot answer. */
+export async function checkConnection(db: Db): Promise<void> {
+  await sql`select 1`.execute(db);
 }
