@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Db } from '../db/database.js';
+import { insertBotTurn } from '../db/repositories/bot-turns.js';
 import { createAgentStep } from './agent/agent-step.js';
 import { answerWithoutModel, type ModelFreeInput, type ModelFreeThresholds } from './agent/model-free.js';
 import type { BrandSettings } from './agent/prompt.js';
@@ -113,28 +114,24 @@ export function createAgentActivities(deps: AgentDeps) {
     },
 
     async recordBotTurn(record: BotTurnRecord): Promise<void> {
-      await deps.db
-        .insertInto('bot_turns')
-        .values({
-          turn_key: record.turnKey,
-          conversation_id: record.conversationId,
-          mode: record.mode,
-          reason: record.reason.slice(0, 1_000),
-          language: record.language ?? null,
-          intent: record.intent ?? null,
-          confidence: record.confidence ?? null,
-          needs_human: record.needsHuman,
-          cited_chunk_ids: record.citedChunkIds,
-          tool_calls: JSON.stringify(record.toolCalls),
-          model: record.model ?? null,
-          model_rounds: record.modelRounds,
-          prompt_tokens: record.promptTokens,
-          completion_tokens: record.completionTokens,
-          model_latency_ms: record.modelLatencyMs,
-          at: new Date(record.atMs),
-        })
-        .onConflict((oc) => oc.column('turn_key').doNothing())
-        .execute();
+      await insertBotTurn(deps.db, {
+        turn_key: record.turnKey,
+        conversation_id: record.conversationId,
+        mode: record.mode,
+        reason: record.reason.slice(0, 1_000),
+        language: record.language ?? null,
+        intent: record.intent ?? null,
+        confidence: record.confidence ?? null,
+        needs_human: record.needsHuman,
+        cited_chunk_ids: record.citedChunkIds,
+        tool_calls: JSON.stringify(record.toolCalls),
+        model: record.model ?? null,
+        model_rounds: record.modelRounds,
+        prompt_tokens: record.promptTokens,
+        completion_tokens: record.completionTokens,
+        model_latency_ms: record.modelLatencyMs,
+        at: new Date(record.atMs),
+      });
     },
   };
 }

@@ -1,9 +1,8 @@
 import { Client, Connection } from '@temporalio/client';
-import { sql } from 'kysely';
 import { loadConfig, type Config } from '../core/config.js';
 import { listen } from '../core/listen.js';
 import { createLogger, type Logger } from '../core/logger.js';
-import { createDb } from '../db/database.js';
+import { checkConnection, createDb } from '../db/database.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { createApp } from './app.js';
 import { createTemporalConversationGateway } from './conversation-gateway.js';
@@ -36,9 +35,7 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
     zendeskWebhookSecret: config.zendeskWebhookSecret,
     readiness: {
       temporal: () => conversations.ping(),
-      postgres: async () => {
-        await sql`select 1`.execute(db);
-      },
+      postgres: () => checkConnection(db),
     },
     logger,
   });

@@ -1,34 +1,32 @@
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
-import type {
-  ActionLogTable,
-  ShopAppointmentSlotsTable,
-  ShopAppointmentsTable,
-  ShopPromoCodesTable,
-  ShopPromoRedemptionsTable,
-  ShopReturnsTable,
-  ShopSubscriptionTiersTable,
-  ShopSubscriptionsTable,
-} from './tables/actions.js';
+import type { ActionLogTable } from './tables/action-log.js';
 import type { AgentsTable } from './tables/agents.js';
 import type { BotTurnsTable } from './tables/bot-turns.js';
-import type { CrmNotesTable } from './tables/crm-notes.js';
-import type { CsatSurveysTable } from './tables/csat-surveys.js';
-import type { RefundAttemptsTable, RefundsTable } from './tables/refunds.js';
 import type { ConversationTransitionsTable } from './tables/conversation-transitions.js';
 import type { ConversationsTable } from './tables/conversations.js';
-import type { HandoffTicketCommentsTable, HandoffTicketsTable } from './tables/handoff.js';
+import type { CrmNotesTable } from './tables/crm-notes.js';
+import type { CsatSurveysTable } from './tables/csat-surveys.js';
+import type { HandoffTicketCommentsTable } from './tables/handoff-ticket-comments.js';
+import type { HandoffTicketsTable } from './tables/handoff-tickets.js';
 import type { HelpdeskTicketLinksTable, ZendeskProcessedCommentsTable } from './tables/helpdesk-links.js';
 import type { KbChunksTable } from './tables/kb-chunks.js';
 import type { LedgerPayoutsTable } from './tables/ledger-payouts.js';
 import type { MessagesTable } from './tables/messages.js';
-import type {
-  ShopCustomersTable,
-  ShopInvoicesTable,
-  ShopOrderLinesTable,
-  ShopOrdersTable,
-  ShopProductsTable,
-} from './tables/shop.js';
+import type { RefundAttemptsTable } from './tables/refund-attempts.js';
+import type { RefundsTable } from './tables/refunds.js';
+import type { ShopAppointmentSlotsTable } from './tables/shop-appointment-slots.js';
+import type { ShopAppointmentsTable } from './tables/shop-appointments.js';
+import type { ShopCustomersTable } from './tables/shop-customers.js';
+import type { ShopInvoicesTable } from './tables/shop-invoices.js';
+import type { ShopOrderLinesTable } from './tables/shop-order-lines.js';
+import type { ShopOrdersTable } from './tables/shop-orders.js';
+import type { ShopProductsTable } from './tables/shop-products.js';
+import type { ShopPromoCodesTable } from './tables/shop-promo-codes.js';
+import type { ShopPromoRedemptionsTable } from './tables/shop-promo-redemptions.js';
+import type { ShopReturnsTable } from './tables/shop-returns.js';
+import type { ShopSubscriptionTiersTable } from './tables/shop-subscription-tiers.js';
+import type { ShopSubscriptionsTable } from './tables/shop-subscriptions.js';
 
 export interface Database {
   conversations: ConversationsTable;
@@ -73,4 +71,9 @@ export function createDb(
   // that would kill the process. The pool replaces the client on the next checkout.
   pool.on('error', (err) => opts.onIdleClientError?.(err));
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}
+
+/** One round trip to Postgres (a readiness probe): throws when the database cannot answer. */
+export async function checkConnection(db: Db): Promise<void> {
+  await sql`select 1`.execute(db);
 }

@@ -12,15 +12,11 @@
 import type { Insertable } from 'kysely';
 import { DEMO_BUSINESS } from '../activities/tools/business.js';
 import type { Db } from '../db/database.js';
-import type {
-  CustomerTier,
-  OrderStatus,
-  ShopCustomersTable,
-  ShopInvoicesTable,
-  ShopOrderLinesTable,
-  ShopOrdersTable,
-  ShopProductsTable,
-} from '../db/tables/shop.js';
+import type { CustomerTier, ShopCustomersTable } from '../db/tables/shop-customers.js';
+import type { ShopInvoicesTable } from '../db/tables/shop-invoices.js';
+import type { ShopOrderLinesTable } from '../db/tables/shop-order-lines.js';
+import type { OrderStatus, ShopOrdersTable } from '../db/tables/shop-orders.js';
+import type { ShopProductsTable } from '../db/tables/shop-products.js';
 import { seedDemoActions } from './demo-actions.js';
 
 interface DemoCustomer {

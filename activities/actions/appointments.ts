@@ -4,9 +4,17 @@
  * one place back to the old slot and takes one in the new, under row locks on both, so two
  * customers confirming the last place at the same moment cannot both get it.
  */
-import { sql } from 'kysely';
 import { z } from 'zod';
 import type { Db } from '../../db/database.js';
+import {
+  findCustomerAppointment,
+  findSlot,
+  listBookedAppointments,
+  listFreeSlots,
+  listSlotServices,
+  lockSlots,
+  moveAppointment,
+} from '../../db/repositories/shop-appointments.js';
 import { callerWaId, defineTool, strictObjectSchema } from '../tools/common.js';
 import { zonedInstant } from '../tools/opening-hours.js';
 import type { ActionResult, AgentTool, ToolOutcome } from '../tools/types.js';
@@ -41,24 +49,6 @@ const appointmentIdArg = z
   .transform((s) => s.trim().toUpperCase())
   .pipe(z.string().regex(/^APT-[0-9A-Z-]{1,32}$/, "expected an appointment id like 'APT-1001'"));
 
-/** The caller's booked appointments, soonest first (ownership by wa_id, in SQL). */
-async function ownAppointments(db: Db, waId: string) {
-  return db
-    .selectFrom('shop_appointments')
-    .innerJoin('shop_customers', 'shop_customers.id', 'shop_appointments.customer_id')
-    .select([
-      'shop_appointments.id',
-      'shop_appointments.service',
-      'shop_appointments.starts_at',
-      'shop_appointments.status',
-    ])
-    .where('shop_customers.wa_id', '=', waId)
-    .where('shop_appointments.status', '=', 'booked')
-    .orderBy('shop_appointments.starts_at')
-    .limit(10)
-    .execute();
-}
-
 export function listAppointmentSlotsTool(ctx: ActionContext): AgentTool {
   return defineTool({
     name: 'list_appointment_slots',
@@ -85,33 +75,16 @@ export function listAppointmentSlotsTool(ctx: ActionContext): AgentTool {
     }),
     async run(a, caller) {
       const waId = callerWaId(caller);
-      const mine = waId ? await ownAppointments(ctx.db, waId) : [];
+      const mine = waId ? await listBookedAppointments(ctx.db, waId) : [];
       const lang = caller.language;
-      const services = (
-        await ctx.db
-          .selectFrom('shop_appointment_slots')
-          .select('service')
-          .distinct()
-          .orderBy('service')
-          .execute()
-      ).map((r) => r.service);
+      const services = await listSlotServices(ctx.db);
       const service = a.service ?? (mine.length > 0 ? mine[0]!.service : null);
       if (service !== null && !services.includes(service)) {
         return { status: 'not_found', reason: `No service '${service}'. Services: ${services.join(', ')}.` };
       }
       const now = ctx.now();
       const from = a.from ? zonedInstant(a.from, '00:00', ctx.timezone) : now;
-      let query = ctx.db
-        .selectFrom('shop_appointment_slots')
-        .select(['id', 'service', 'starts_at'])
-        .where('starts_at', '>', now)
-        .where('starts_at', '>=', from)
-        .where(sql<boolean>`booked < capacity`)
-        .orderBy('starts_at')
-        .orderBy('id')
-        .limit(MAX_SLOTS);
-      if (service !== null) query = query.where('service', '=', service);
-      const slots = await query.execute();
+      const slots = await listFreeSlots(ctx.db, { after: now, from, service, limit: MAX_SLOTS });
       return {
         status: 'ok',
         data: {
@@ -150,25 +123,6 @@ export function rescheduleActionKey(p: { appointmentId: string; version: number;
   return `reschedule:${p.appointmentId}:v${p.version}:${p.toSlotId}`;
 }
 
-/** The caller's appointment (ownership in SQL), optionally locked for the transaction. */
-async function ownAppointment(db: Db, waId: string, appointmentId: string, lock = false) {
-  let query = db
-    .selectFrom('shop_appointments')
-    .innerJoin('shop_customers', 'shop_customers.id', 'shop_appointments.customer_id')
-    .select([
-      'shop_appointments.id',
-      'shop_appointments.service',
-      'shop_appointments.slot_id',
-      'shop_appointments.starts_at',
-      'shop_appointments.status',
-      'shop_appointments.version',
-    ])
-    .where('shop_customers.wa_id', '=', waId)
-    .where('shop_appointments.id', '=', appointmentId);
-  if (lock) query = query.forUpdate('shop_appointments');
-  return query.executeTakeFirst();
-}
-
 export function rescheduleAppointmentTool(ctx: ActionContext): AgentTool {
   return actionTool(ctx, {
     name: 'reschedule_appointment',
@@ -182,7 +136,7 @@ export function rescheduleAppointmentTool(ctx: ActionContext): AgentTool {
     args: z.strictObject({ appointmentId: appointmentIdArg, slotId: slotIdArg }),
     notFound: APPOINTMENT_NOT_FOUND,
     async propose(a, customer): Promise<ToolOutcome> {
-      const appt = await ownAppointment(ctx.db, customer.waId, a.appointmentId);
+      const appt = await findCustomerAppointment(ctx.db, customer.waId, a.appointmentId);
       if (!appt) return { ...APPOINTMENT_NOT_FOUND };
       const now = ctx.now();
       if (appt.status !== 'booked')
@@ -190,11 +144,7 @@ export function rescheduleAppointmentTool(ctx: ActionContext): AgentTool {
       if (appt.starts_at <= now) {
         return { status: 'refused', reason: `Appointment ${appt.id} has already taken place.` };
       }
-      const slot = await ctx.db
-        .selectFrom('shop_appointment_slots')
-        .select(['id', 'service', 'starts_at', 'capacity', 'booked'])
-        .where('id', '=', a.slotId)
-        .executeTakeFirst();
+      const slot = await findSlot(ctx.db, a.slotId);
       if (!slot) return { status: 'not_found', reason: `No slot '${a.slotId}': use list_appointment_slots.` };
       if (slot.service !== appt.service) {
         return {
@@ -247,21 +197,14 @@ export async function executeReschedule(
   customer: Customer,
 ): Promise<ActionResult> {
   const lang = customer.language;
-  const appt = await ownAppointment(tx, customer.waId, p.appointmentId, true);
+  const appt = await findCustomerAppointment(tx, customer.waId, p.appointmentId, { lock: true });
   if (!appt) return refusedNotFound(lang, `No appointment ${p.appointmentId} for this customer.`);
   const now = ctx.now();
   if (appt.status !== 'booked' || appt.version !== p.version || appt.slot_id !== p.fromSlotId) {
     return changed(lang, `Appointment ${appt.id} was changed or cancelled after this was proposed.`);
   }
   if (appt.starts_at <= now) return changed(lang, `Appointment ${appt.id} has already started.`);
-  // Both slots locked in id order: two moves over the same pair of slots cannot deadlock.
-  const slots = await tx
-    .selectFrom('shop_appointment_slots')
-    .select(['id', 'service', 'starts_at', 'capacity', 'booked'])
-    .where('id', 'in', [p.fromSlotId, p.toSlotId])
-    .orderBy('id')
-    .forUpdate()
-    .execute();
+  const slots = await lockSlots(tx, [p.fromSlotId, p.toSlotId]);
   const target = slots.find((s) => s.id === p.toSlotId);
   if (!target || target.service !== appt.service)
     return changed(lang, `Slot ${p.toSlotId} no longer exists.`);
@@ -272,21 +215,14 @@ export async function executeReschedule(
       summary: say('refused_slot_taken', lang),
     };
   }
-  await tx
-    .updateTable('shop_appointment_slots')
-    .set({ booked: sql`greatest(booked - 1, 0)` })
-    .where('id', '=', p.fromSlotId)
-    .execute();
-  await tx
-    .updateTable('shop_appointment_slots')
-    .set({ booked: sql`booked + 1` })
-    .where('id', '=', target.id)
-    .execute();
-  await tx
-    .updateTable('shop_appointments')
-    .set({ slot_id: target.id, starts_at: target.starts_at, version: appt.version + 1, updated_at: now })
-    .where('id', '=', appt.id)
-    .execute();
+  await moveAppointment(tx, {
+    appointmentId: appt.id,
+    fromSlotId: p.fromSlotId,
+    toSlotId: target.id,
+    startsAt: target.starts_at,
+    version: appt.version + 1,
+    at: now,
+  });
   return {
     status: 'done',
     summary: say('reschedule_done', lang, {

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { ReturnLabelData as PdfReturnLabel } from '../pdf/return-label-pdf.js';
 import type { Db } from '../../db/database.js';
+import { findCustomerReturnLabel } from '../../db/repositories/shop-returns.js';
 import { findCustomerInvoice, findCustomerOrder } from '../../db/repositories/shop.js';
 import {
   callerWaId,
@@ -97,33 +98,7 @@ export async function loadReturnLabel(
   language?: string,
 ): Promise<ReturnLabelData | undefined> {
   if (!/^\d{6,15}$/.test(waId)) return undefined;
-  const row = await db
-    .selectFrom('shop_returns')
-    .innerJoin('shop_orders', 'shop_orders.id', 'shop_returns.order_id')
-    .innerJoin('shop_customers', 'shop_customers.id', 'shop_orders.customer_id')
-    .innerJoin('shop_order_lines', (j) =>
-      j
-        .onRef('shop_order_lines.order_id', '=', 'shop_returns.order_id')
-        .onRef('shop_order_lines.line_no', '=', 'shop_returns.line_no'),
-    )
-    .innerJoin('shop_products', 'shop_products.sku', 'shop_order_lines.sku')
-    .select([
-      'shop_returns.return_id',
-      'shop_returns.order_id',
-      'shop_returns.line_no',
-      'shop_returns.carrier',
-      'shop_returns.label_tracking_number',
-      'shop_returns.status',
-      'shop_returns.created_at',
-      'shop_order_lines.sku',
-      'shop_order_lines.quantity',
-      'shop_products.name',
-      'shop_products.name_fr',
-      'shop_customers.name as customer_name',
-    ])
-    .where('shop_customers.wa_id', '=', waId)
-    .where('shop_returns.return_id', '=', returnId)
-    .executeTakeFirst();
+  const row = await findCustomerReturnLabel(db, waId, returnId);
   if (!row) return undefined;
   return {
     returnId: row.return_id,

@@ -14,18 +14,12 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { z } from 'zod';
 import type { Db } from '../../db/database.js';
+import { findExecutedAction, lockActionKey } from '../../db/repositories/action-log.js';
 import type { ActionName, ActionProposal, ActionResult, ToolCaller } from '../tools/types.js';
 import { executeReschedule, rescheduleActionKey, rescheduleParams } from './appointments.js';
 import { executePromo, promoActionKey, promoParams } from './promo.js';
 import { executeReturn, returnActionKey, returnParams } from './returns.js';
-import {
-  findCaller,
-  lockActionKey,
-  logAction,
-  refusedNotFound,
-  type ActionContext,
-  type Customer,
-} from './shared.js';
+import { findCaller, logAction, refusedNotFound, type ActionContext, type Customer } from './shared.js';
 import { executeSubscription, subscriptionActionKey, subscriptionParams } from './subscriptions.js';
 
 export interface ActionExecutor {
@@ -97,12 +91,7 @@ export function createExecutor(ctx: ActionContext): ActionExecutor {
           await log('execution_refused', { params, reason: result.reason });
           return result;
         }
-        const prior = await tx
-          .selectFrom('action_log')
-          .select(['customer_id', 'detail'])
-          .where('action_key', '=', actionKey)
-          .where('event', '=', 'executed')
-          .executeTakeFirst();
+        const prior = await findExecutedAction(tx, actionKey);
         if (prior) {
           // Done before: the same result, nothing changed again (and nothing to anyone else).
           if (prior.customer_id === customer.id) return (prior.detail as { result: ActionResult }).result;

@@ -6,20 +6,25 @@
  * redemptions make a concurrent second redemption lose cleanly (nothing changes, it is refused).
  */
 import { z } from 'zod';
-import { refundIdFor } from '../../db/repositories/refunds.js';
 import type { Db } from '../../db/database.js';
+import { refundIdFor } from '../../db/repositories/refunds.js';
+import {
+  findCustomerRedemption,
+  findOrderRedemption,
+  findPromoCode,
+  insertRedemption,
+} from '../../db/repositories/shop-promo-codes.js';
+import { deductFromOrderTotal, findOwnedOrder, type OwnedOrder } from '../../db/repositories/shop.js';
 import { isoDate, ORDER_NUMBER_JSON, orderNumberArg, strictObjectSchema } from '../tools/common.js';
 import type { ActionResult, AgentTool, ToolOutcome } from '../tools/types.js';
 import { say } from './l10n.js';
 import {
   actionTool,
   basketCents,
-  findOwnedOrder,
   ORDER_NOT_FOUND,
   refusedNotFound,
   type ActionContext,
   type Customer,
-  type OwnedOrder,
 } from './shared.js';
 import { formatMoney, plainAmount } from '../../domain/locale.js';
 
@@ -48,11 +53,7 @@ type PromoCheck =
 
 /** The preconditions, checked by the tool and again (on a locked order) by the executor. */
 async function checkPromo(ctx: ActionContext, db: Db, code: string, order: OwnedOrder): Promise<PromoCheck> {
-  const promo = await db
-    .selectFrom('shop_promo_codes')
-    .selectAll()
-    .where('code', '=', code)
-    .executeTakeFirst();
+  const promo = await findPromoCode(db, code);
   // Unknown and deactivated codes get one answer: the tool is no oracle for codes that once existed.
   if (!promo || !promo.active) return { ok: false, reason: `${code} is not a valid promo code.` };
   if (promo.expires_at <= ctx.now()) {
@@ -74,11 +75,7 @@ async function checkPromo(ctx: ActionContext, db: Db, code: string, order: Owned
       reason: `Code ${code} needs a basket of at least ${plainAmount(promo.min_basket_cents, order.currency)} before shipping; order ${order.id} has ${plainAmount(basket, order.currency)}.`,
     };
   }
-  const onOrder = await db
-    .selectFrom('shop_promo_redemptions')
-    .select('code')
-    .where('order_id', '=', order.id)
-    .executeTakeFirst();
+  const onOrder = await findOrderRedemption(db, order.id);
   if (onOrder) {
     return {
       ok: false,
@@ -89,12 +86,7 @@ async function checkPromo(ctx: ActionContext, db: Db, code: string, order: Owned
     };
   }
   if (promo.one_per_customer) {
-    const used = await db
-      .selectFrom('shop_promo_redemptions')
-      .select('order_id')
-      .where('code', '=', code)
-      .where('customer_id', '=', order.customer_id)
-      .executeTakeFirst();
+    const used = await findCustomerRedemption(db, code, order.customer_id);
     if (used) {
       return {
         ok: false,
@@ -175,30 +167,20 @@ export async function executePromo(
   if (check.discountCents !== p.discountCents || order.currency !== p.currency) {
     return refuse(`The discount of code ${p.code} on order ${p.orderId} changed after this was proposed.`);
   }
-  // Once per customer across orders is not covered by the order lock: the partial unique index
-  // is, and "do nothing" on its conflict keeps this transaction usable to say so.
-  const inserted = await tx
-    .insertInto('shop_promo_redemptions')
-    .values({
-      code: p.code,
-      customer_id: order.customer_id,
-      order_id: order.id,
-      discount_cents: p.discountCents,
-      one_per_customer: check.onePerCustomer,
-    })
-    .onConflict((oc) => oc.doNothing())
-    .returning('id')
-    .executeTakeFirst();
+  // Once per customer across orders is not covered by the order lock: the partial unique index is.
+  const inserted = await insertRedemption(tx, {
+    code: p.code,
+    customerId: order.customer_id,
+    orderId: order.id,
+    discountCents: p.discountCents,
+    onePerCustomer: check.onePerCustomer,
+  });
   if (!inserted) return refuse(`Code ${p.code} was redeemed by this customer meanwhile (once per customer).`);
   // Money follows the code: an unpaid order owes less; a paid one gets the discount back, as a
   // refund the conversation starts (the refund workflow, so it is paid exactly once).
   let refundDue: PromoRefundDue | undefined;
   if (order.status === 'pending') {
-    await tx
-      .updateTable('shop_orders')
-      .set((eb) => ({ total_cents: eb('total_cents', '-', p.discountCents) }))
-      .where('id', '=', order.id)
-      .execute();
+    await deductFromOrderTotal(tx, order.id, p.discountCents);
   } else if (order.payment_ref && p.discountCents > 0) {
     refundDue = {
       refundId: refundIdFor(order.id, undefined, `promo ${p.code}`),

@@ -4,7 +4,7 @@
  * same request asked twice in other words is the same refund, and no free text is stored.
  */
 import { z } from 'zod';
-import type { ReasonCategory } from '../../db/tables/actions.js';
+import type { ReasonCategory } from '../../db/tables/shop-returns.js';
 import { foldText } from '../../domain/text.js';
 
 export type { ReasonCategory };

@@ -6,13 +6,19 @@
  * the €168.
  */
 import { z } from 'zod';
-import { committedRefundsOfLine, refundableCents, refundIdFor } from '../../db/repositories/refunds.js';
+import {
+  committedRefundsOfLine,
+  getRefund,
+  refundableCents,
+  refundIdFor,
+} from '../../db/repositories/refunds.js';
+import { findOwnedOrder } from '../../db/repositories/shop.js';
 import type { RefundStatus } from '../../db/tables/refunds.js';
 import { localisedName, ORDER_NUMBER_JSON, orderNumberArg, strictObjectSchema } from '../tools/common.js';
 import type { AgentTool, ToolOutcome } from '../tools/types.js';
 import { say } from './l10n.js';
 import { REASON_JSON, reasonArg } from './reasons.js';
-import { actionTool, findOwnedOrder, lineRange, ORDER_NOT_FOUND, type ActionContext } from './shared.js';
+import { actionTool, lineRange, ORDER_NOT_FOUND, type ActionContext } from './shared.js';
 import { formatMoney, plainAmount } from '../../domain/locale.js';
 
 const REFUNDABLE_STATUSES = ['paid', 'shipped', 'delivered'] as const;
@@ -101,11 +107,7 @@ export function requestRefundTool(ctx: ActionContext): AgentTool {
         return { status: 'refused', reason: 'A refund must be more than zero.' };
       }
       const refundId = refundIdFor(order.id, line?.line_no, a.reason);
-      const existing = await ctx.db
-        .selectFrom('refunds')
-        .select(['status', 'amount_cents'])
-        .where('refund_id', '=', refundId)
-        .executeTakeFirst();
+      const existing = await getRefund(ctx.db, refundId);
       if (existing) {
         return {
           status: 'refused',

@@ -18,15 +18,15 @@ import { REASON_JSON, reasonArg, type ReasonCategory } from './reasons.js';
 import {
   actionTool,
   changed,
-  findOwnedOrder,
   lineRange,
   ORDER_NOT_FOUND,
   refusedNotFound,
   type ActionContext,
   type Customer,
-  type OwnedOrder,
 } from './shared.js';
 import type { Db } from '../../db/database.js';
+import { findLineReturn, insertReturn } from '../../db/repositories/shop-returns.js';
+import { findOwnedOrder, type OwnedOrder } from '../../db/repositories/shop.js';
 import { plainAmount } from '../../domain/locale.js';
 
 /** The carrier of the prepaid return labels. */
@@ -107,12 +107,7 @@ async function checkReturnable(
   const line = order.lines.find((l) => l.line_no === lineNo);
   if (!line)
     return { ok: false, reason: `Order ${order.id} has no item ${lineNo}: it has ${lineRange(order)}.` };
-  const existing = await db
-    .selectFrom('shop_returns')
-    .select(['return_id', 'status'])
-    .where('order_id', '=', order.id)
-    .where('line_no', '=', lineNo)
-    .executeTakeFirst();
+  const existing = await findLineReturn(db, order.id, lineNo);
   if (existing) {
     return {
       ok: false,
@@ -205,19 +200,14 @@ export async function executeReturn(
     };
   }
   if (check.line.sku !== p.sku) return changed(lang, 'The order line no longer holds the confirmed product.');
-  const inserted = await tx
-    .insertInto('shop_returns')
-    .values({
-      return_id: p.returnId,
-      order_id: p.orderId,
-      line_no: p.lineNo,
-      reason: p.reason as ReasonCategory,
-      carrier: RETURN_CARRIER,
-      label_tracking_number: returnTrackingNumber(p.orderId, p.lineNo),
-    })
-    .onConflict((oc) => oc.doNothing())
-    .returning(['return_id', 'label_tracking_number'])
-    .executeTakeFirst();
+  const inserted = await insertReturn(tx, {
+    returnId: p.returnId,
+    orderId: p.orderId,
+    lineNo: p.lineNo,
+    reason: p.reason as ReasonCategory,
+    carrier: RETURN_CARRIER,
+    labelTrackingNumber: returnTrackingNumber(p.orderId, p.lineNo),
+  });
   // Created meanwhile by another channel (the order row lock keeps our own executions apart).
   if (!inserted) return changed(lang, 'A return of this item was created meanwhile.');
   return {

@@ -1,17 +1,17 @@
 /**
  * Plumbing shared by the action tools and their executor: the resolved dependencies, the caller's
- * customer row, the audit log, the one owned-order query, and the wrapper that turns a proposal
- * function into a logged AgentTool.
+ * customer row, the audit log, and the wrapper that turns a proposal function into a logged
+ * AgentTool.
  *
  * Ownership is always enforced in SQL by the caller's WhatsApp id (never by an id the model
  * supplied), and another customer's order answers exactly like a nonexistent one (see
  * activities/tools/orders.ts for why a distinct answer would be an oracle).
  */
-import { sql } from 'kysely';
 import type { z } from 'zod';
 import type { Db } from '../../db/database.js';
-import { orderLines } from '../../db/repositories/shop.js';
-import type { ActionLogEvent } from '../../db/tables/actions.js';
+import { insertActionLog } from '../../db/repositories/action-log.js';
+import { findCustomerByWaId, type OwnedOrder } from '../../db/repositories/shop.js';
+import type { ActionLogEvent } from '../../db/tables/action-log.js';
 import { callerWaId, defineTool } from '../tools/common.js';
 import type { ActionName, ActionResult, AgentTool, ToolCaller, ToolOutcome } from '../tools/types.js';
 import { say } from './l10n.js';
@@ -58,11 +58,7 @@ export interface Customer {
 export async function findCaller(db: Db, caller: ToolCaller): Promise<Customer | undefined> {
   const waId = callerWaId(caller);
   if (!waId) return undefined;
-  const row = await db
-    .selectFrom('shop_customers')
-    .select(['id', 'name', 'language'])
-    .where('wa_id', '=', waId)
-    .executeTakeFirst();
+  const row = await findCustomerByWaId(db, waId);
   return row && { id: row.id, name: row.name, waId, language: caller.language ?? row.language };
 }
 
@@ -78,17 +74,14 @@ export async function logAction(
     detail: Record<string, unknown>;
   },
 ): Promise<void> {
-  await db
-    .insertInto('action_log')
-    .values({
-      action: entry.action,
-      action_key: entry.actionKey,
-      conversation_id: entry.caller.conversationId,
-      customer_id: entry.customerId,
-      event: entry.event,
-      detail: JSON.stringify(entry.detail),
-    })
-    .execute();
+  await insertActionLog(db, {
+    action: entry.action,
+    actionKey: entry.actionKey,
+    conversationId: entry.caller.conversationId,
+    customerId: entry.customerId,
+    event: entry.event,
+    detail: entry.detail,
+  });
 }
 
 /** The one answer for "no such order" and "not this caller's order" (the number is not echoed). */
@@ -97,35 +90,6 @@ export const ORDER_NOT_FOUND = {
   reason:
     "No order with this number was found for this customer's WhatsApp number. Ask them to check the number; an order placed from another phone number or as a guest can only be handled by customer service.",
 } as const satisfies ToolOutcome;
-
-/**
- * The order with its lines, payment reference and invoice flag, only if it belongs to the customer
- * with WhatsApp id `waId`. With `lock`, the order row is locked for the rest of the transaction
- * (the executors' re-checks: nothing can change it between the check and the write).
- */
-export async function findOwnedOrder(db: Db, waId: string, orderId: string, opts: { lock?: boolean } = {}) {
-  let query = db
-    .selectFrom('shop_orders')
-    .innerJoin('shop_customers', 'shop_customers.id', 'shop_orders.customer_id')
-    .select([
-      'shop_orders.id',
-      'shop_orders.customer_id',
-      'shop_orders.status',
-      'shop_orders.placed_at',
-      'shop_orders.delivered_at',
-      'shop_orders.total_cents',
-      'shop_orders.currency',
-      'shop_orders.payment_ref',
-    ])
-    .where('shop_customers.wa_id', '=', waId)
-    .where('shop_orders.id', '=', orderId);
-  if (opts.lock) query = query.forUpdate('shop_orders');
-  const order = await query.executeTakeFirst();
-  if (!order) return undefined;
-  return { ...order, lines: await orderLines(db, order.id) };
-}
-
-export type OwnedOrder = NonNullable<Awaited<ReturnType<typeof findOwnedOrder>>>;
 
 /** The sum of an order's lines (the basket, before shipping). */
 export function basketCents(order: OwnedOrder): number {
@@ -136,11 +100,6 @@ export function basketCents(order: OwnedOrder): number {
 export function lineRange(order: OwnedOrder): string {
   const n = order.lines.length;
   return n === 1 ? 'line 1' : `lines 1–${n}`;
-}
-
-/** Serialises executions of one action key until the transaction ends (see the executor). */
-export async function lockActionKey(db: Db, actionKey: string): Promise<void> {
-  await sql`select pg_advisory_xact_lock(hashtextextended(${actionKey}, 0))`.execute(db);
 }
 
 /**

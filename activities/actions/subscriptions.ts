@@ -5,6 +5,14 @@
  */
 import { z } from 'zod';
 import type { Db } from '../../db/database.js';
+import {
+  changeSubscriptionTier,
+  findCustomerSubscription,
+  findSubscriptionTier,
+  listSubscriptionTiers,
+  pauseSubscription,
+  resumeSubscription,
+} from '../../db/repositories/shop-subscriptions.js';
 import { strictObjectSchema } from '../tools/common.js';
 import { zonedParts } from '../tools/opening-hours.js';
 import type { ActionResult, AgentTool, ToolOutcome } from '../tools/types.js';
@@ -78,33 +86,6 @@ export function subscriptionActionKey(p: SubscriptionParams): string {
   return `subscription:${p.subscriptionId}:v${p.version}:${what}`;
 }
 
-/** The caller's subscription (ownership in SQL), optionally locked for the transaction. */
-async function ownSubscription(db: Db, waId: string, lock = false) {
-  let query = db
-    .selectFrom('shop_subscriptions')
-    .innerJoin('shop_customers', 'shop_customers.id', 'shop_subscriptions.customer_id')
-    .select([
-      'shop_subscriptions.id',
-      'shop_subscriptions.tier',
-      'shop_subscriptions.status',
-      'shop_subscriptions.monthly_cents',
-      'shop_subscriptions.currency',
-      'shop_subscriptions.version',
-    ])
-    .select((eb) => eb.cast<string | null>('shop_subscriptions.paused_until', 'text').as('paused_until'))
-    .where('shop_customers.wa_id', '=', waId);
-  if (lock) query = query.forUpdate('shop_subscriptions');
-  return query.executeTakeFirst();
-}
-
-async function findTier(db: Db, tier: string) {
-  return db
-    .selectFrom('shop_subscription_tiers')
-    .select(['tier', 'monthly_cents', 'currency'])
-    .where('tier', '=', tier)
-    .executeTakeFirst();
-}
-
 /** A tier's display name: 'plus' → 'Plus' (tier names are brand names, not translated). */
 function tierName(tier: string): string {
   return tier.charAt(0).toUpperCase() + tier.slice(1);
@@ -130,7 +111,7 @@ export function manageSubscriptionTool(ctx: ActionContext): AgentTool {
     args,
     notFound: SUBSCRIPTION_NOT_FOUND,
     async propose(a, customer): Promise<ToolOutcome> {
-      const sub = await ownSubscription(ctx.db, customer.waId);
+      const sub = await findCustomerSubscription(ctx.db, customer.waId);
       if (!sub) return { ...SUBSCRIPTION_NOT_FOUND };
       const lang = customer.language;
       const base = { subscriptionId: sub.id, version: sub.version };
@@ -165,16 +146,12 @@ export function manageSubscriptionTool(ctx: ActionContext): AgentTool {
           amount: formatMoney(sub.monthly_cents, sub.currency, lang),
         });
       } else {
-        const tier = await findTier(ctx.db, a.tier!);
+        const tier = await findSubscriptionTier(ctx.db, a.tier!);
         if (!tier) {
-          const tiers = await ctx.db
-            .selectFrom('shop_subscription_tiers')
-            .select('tier')
-            .orderBy('monthly_cents')
-            .execute();
+          const tiers = await listSubscriptionTiers(ctx.db);
           return {
             status: 'refused',
-            reason: `There is no tier '${a.tier}'. Tiers: ${tiers.map((t) => t.tier).join(', ')}.`,
+            reason: `There is no tier '${a.tier}'. Tiers: ${tiers.join(', ')}.`,
           };
         }
         if (tier.tier === sub.tier) {
@@ -215,22 +192,18 @@ export async function executeSubscription(
   customer: Customer,
 ): Promise<ActionResult> {
   const lang = customer.language;
-  const sub = await ownSubscription(tx, customer.waId, true);
+  const sub = await findCustomerSubscription(tx, customer.waId, { lock: true });
   if (!sub || sub.id !== p.subscriptionId) {
     return refusedNotFound(lang, 'This subscription is not the customer’s.');
   }
   if (sub.version !== p.version) return changed(lang, 'The subscription changed after this was proposed.');
   const now = ctx.now();
-  const bump = { version: sub.version + 1, updated_at: now };
+  const bump = { version: sub.version + 1, at: now };
   if (p.change === 'pause') {
     const today = zonedParts(now, ctx.timezone).date;
     if (sub.status !== 'active') return changed(lang, 'The subscription is no longer active.');
     if (p.pausedUntil <= today) return changed(lang, 'The confirmed pause would already be over.');
-    await tx
-      .updateTable('shop_subscriptions')
-      .set({ status: 'paused', paused_until: p.pausedUntil, ...bump })
-      .where('id', '=', sub.id)
-      .execute();
+    await pauseSubscription(tx, sub.id, p.pausedUntil, bump);
     return {
       status: 'done',
       summary: say('pause_done', lang, { tier: tierName(sub.tier), date: formatDay(p.pausedUntil, lang) }),
@@ -239,11 +212,7 @@ export async function executeSubscription(
   }
   if (p.change === 'resume') {
     if (sub.status !== 'paused') return changed(lang, 'The subscription is no longer paused.');
-    await tx
-      .updateTable('shop_subscriptions')
-      .set({ status: 'active', paused_until: null, ...bump })
-      .where('id', '=', sub.id)
-      .execute();
+    await resumeSubscription(tx, sub.id, bump);
     return {
       status: 'done',
       summary: say('resume_done', lang, {
@@ -253,7 +222,7 @@ export async function executeSubscription(
       data: { status: 'active' },
     };
   }
-  const tier = await findTier(tx, p.tier);
+  const tier = await findSubscriptionTier(tx, p.tier);
   // The customer confirmed a price: a tier repriced meanwhile is asked again, not applied.
   if (
     !tier ||
@@ -266,11 +235,7 @@ export async function executeSubscription(
       `The ${p.tier} tier changed (or is already the current one) after this was proposed.`,
     );
   }
-  await tx
-    .updateTable('shop_subscriptions')
-    .set({ tier: tier.tier, monthly_cents: tier.monthly_cents, currency: tier.currency, ...bump })
-    .where('id', '=', sub.id)
-    .execute();
+  await changeSubscriptionTier(tx, sub.id, tier, bump);
   return {
     status: 'done',
     summary: say('tier_done', lang, {

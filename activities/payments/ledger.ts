@@ -19,6 +19,7 @@ import { randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import { sql } from 'kysely';
 import type { Db } from '../../db/database.js';
+import { findPaidOrderTotal } from '../../db/repositories/shop.js';
 import {
   PaymentErrorTypes,
   type PaymentErrorDetails,
@@ -60,15 +61,7 @@ const LOCK_NAMESPACE = 0x1ed6e7; // "ledger"
 
 /** The default payment lookup: the shop order paid by that ref (none, or several: no such payment). */
 export function orderPaymentAmount(db: Db): (paymentRef: string) => Promise<PaymentAmount | undefined> {
-  return async (paymentRef) => {
-    const orders = await db
-      .selectFrom('shop_orders')
-      .select(['total_cents as amountCents', 'currency'])
-      .where('payment_ref', '=', paymentRef)
-      .limit(2)
-      .execute();
-    return orders.length === 1 ? orders[0] : undefined;
-  };
+  return (paymentRef) => findPaidOrderTotal(db, paymentRef);
 }
 
 export function createLedgerProvider({

@@ -6,7 +6,7 @@
  * of what was issued, nothing is recomputed except the shipping line (total minus the lines).
  */
 import type { Db } from '../../db/database.js';
-import { orderLines } from '../../db/repositories/shop.js';
+import { findCustomerInvoiceWithBuyer, orderLines } from '../../db/repositories/shop.js';
 import { DEMO_BUSINESS, type BusinessInfo } from '../tools/business.js';
 import { countryName, documentLanguage, formatDate, safeFilename, type DocumentLanguage } from './format.js';
 import { formatMoney } from '../../domain/locale.js';
@@ -74,28 +74,7 @@ export async function loadInvoiceForCustomer(
   orderId: string,
   opts: { seller?: InvoiceSeller } = {},
 ): Promise<InvoiceData | undefined> {
-  const invoice = await db
-    .selectFrom('shop_invoices')
-    .innerJoin('shop_orders', 'shop_orders.id', 'shop_invoices.order_id')
-    .innerJoin('shop_customers', 'shop_customers.id', 'shop_orders.customer_id')
-    .select([
-      'shop_invoices.id as invoice_id',
-      'shop_invoices.issued_at',
-      'shop_invoices.total_cents',
-      'shop_invoices.vat_cents',
-      'shop_orders.id as order_id',
-      'shop_orders.currency',
-      'shop_orders.shipping_country',
-      'shop_customers.name',
-      'shop_customers.email',
-      'shop_customers.language',
-    ])
-    .where('shop_customers.wa_id', '=', waId)
-    .where('shop_orders.id', '=', orderId)
-    // The invoice's own customer must be the order's customer too: a mis-filed invoice stays hidden.
-    .whereRef('shop_invoices.customer_id', '=', 'shop_customers.id')
-    .orderBy('shop_invoices.issued_at', 'desc')
-    .executeTakeFirst();
+  const invoice = await findCustomerInvoiceWithBuyer(db, waId, orderId);
   if (!invoice) return undefined;
   const lines = await orderLines(db, invoice.order_id);
   const language = documentLanguage(invoice.language);

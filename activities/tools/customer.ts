@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { findCustomerByWaId } from '../../db/repositories/shop.js';
-import type { OrderStatus } from '../../db/tables/shop.js';
+import type { OrderStatus } from '../../db/tables/shop-orders.js';
 import { callerWaId, defineTool, isoDate, maskEmail, strictObjectSchema, type ToolDeps } from './common.js';
 import type { AgentTool } from './types.js';
 import { plainAmount } from '../../domain/locale.js';

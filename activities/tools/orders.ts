@@ -14,7 +14,7 @@
  */
 import { z } from 'zod';
 import { findCustomerInvoice, findCustomerOrder } from '../../db/repositories/shop.js';
-import type { OrderStatus } from '../../db/tables/shop.js';
+import type { OrderStatus } from '../../db/tables/shop-orders.js';
 import type { OrderView } from '../integrations/orders/types.js';
 import {
   callerWaId,

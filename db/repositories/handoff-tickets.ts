@@ -1,6 +1,7 @@
 import type { Selectable } from 'kysely';
 import type { Db } from '../database.js';
-import type { HandoffTicketCommentsTable, HandoffTicketsTable } from '../tables/handoff.js';
+import type { HandoffTicketCommentsTable } from '../tables/handoff-ticket-comments.js';
+import type { HandoffTicketsTable } from '../tables/handoff-tickets.js';
 
 export type HandoffTicketRow = Selectable<HandoffTicketsTable>;
 export type HandoffTicketCommentRow = Selectable<HandoffTicketCommentsTable>;

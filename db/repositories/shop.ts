@@ -1,5 +1,6 @@
 /**
- * Queries of the demo shop for the agent's read-only tools.
+ * Queries of the demo shop: for the agent's tools (read-only and actions), the invoice copy, and
+ * the built-in payment provider's lookup of what a payment paid.
  *
  * Every query that returns an order or an invoice takes the caller's WhatsApp id and filters on it
  * in SQL: there is deliberately no "get order by id" here, so a tool cannot load another customer's
@@ -8,12 +9,21 @@
  */
 import { sql } from 'kysely';
 import type { Db } from '../database.js';
-import type { OrderStatus } from '../tables/shop.js';
+import type { OrderStatus } from '../tables/shop-orders.js';
 
 export async function findCustomerByWaId(db: Db, waId: string) {
   return db
     .selectFrom('shop_customers')
-    .select(['id', 'name', 'email', 'tier', 'language', 'owner_agent_id', 'created_at'])
+    .select([
+      'id',
+      'name',
+      'email',
+      'tier',
+      'language',
+      'owner_agent_id',
+      'lifetime_value_cents',
+      'created_at',
+    ])
     .where('wa_id', '=', waId)
     .executeTakeFirst();
 }
@@ -77,6 +87,59 @@ export async function orderLines(db: Db, orderId: string) {
     .execute();
 }
 
+/**
+ * The order with its lines, customer id and payment reference, for the action tools, only if it
+ * belongs to the customer with WhatsApp id `waId`. With `lock`, the order row is locked for the
+ * rest of the transaction (the executors' re-checks: nothing can change it between the check and
+ * the write).
+ */
+export async function findOwnedOrder(db: Db, waId: string, orderId: string, opts: { lock?: boolean } = {}) {
+  let query = db
+    .selectFrom('shop_orders')
+    .innerJoin('shop_customers', 'shop_customers.id', 'shop_orders.customer_id')
+    .select([
+      'shop_orders.id',
+      'shop_orders.customer_id',
+      'shop_orders.status',
+      'shop_orders.placed_at',
+      'shop_orders.delivered_at',
+      'shop_orders.total_cents',
+      'shop_orders.currency',
+      'shop_orders.payment_ref',
+    ])
+    .where('shop_customers.wa_id', '=', waId)
+    .where('shop_orders.id', '=', orderId);
+  if (opts.lock) query = query.forUpdate('shop_orders');
+  const order = await query.executeTakeFirst();
+  if (!order) return undefined;
+  return { ...order, lines: await orderLines(db, order.id) };
+}
+
+export type OwnedOrder = NonNullable<Awaited<ReturnType<typeof findOwnedOrder>>>;
+
+/** Takes a discount off an order's total (an unpaid order owes less). */
+export async function deductFromOrderTotal(db: Db, orderId: string, cents: number): Promise<void> {
+  await db
+    .updateTable('shop_orders')
+    .set((eb) => ({ total_cents: eb('total_cents', '-', cents) }))
+    .where('id', '=', orderId)
+    .execute();
+}
+
+/** The total of the one order paid by `paymentRef`; undefined for none, and for several. */
+export async function findPaidOrderTotal(
+  db: Db,
+  paymentRef: string,
+): Promise<{ amountCents: number; currency: string } | undefined> {
+  const orders = await db
+    .selectFrom('shop_orders')
+    .select(['total_cents as amountCents', 'currency'])
+    .where('payment_ref', '=', paymentRef)
+    .limit(2)
+    .execute();
+  return orders.length === 1 ? orders[0] : undefined;
+}
+
 /** A customer's orders, newest first, optionally only those in `statuses`. */
 export async function listCustomerOrders(
   db: Db,
@@ -126,6 +189,37 @@ export async function findCustomerInvoice(
   if (ref.orderId) query = query.where('shop_invoices.order_id', '=', ref.orderId);
   if (ref.invoiceId) query = query.where('shop_invoices.id', '=', ref.invoiceId);
   return query.executeTakeFirst();
+}
+
+/**
+ * The newest invoice of order `orderId` with the buyer's name, email and language, only if the
+ * order belongs to the customer with WhatsApp id `waId`.
+ */
+export async function findCustomerInvoiceWithBuyer(db: Db, waId: string, orderId: string) {
+  return (
+    db
+      .selectFrom('shop_invoices')
+      .innerJoin('shop_orders', 'shop_orders.id', 'shop_invoices.order_id')
+      .innerJoin('shop_customers', 'shop_customers.id', 'shop_orders.customer_id')
+      .select([
+        'shop_invoices.id as invoice_id',
+        'shop_invoices.issued_at',
+        'shop_invoices.total_cents',
+        'shop_invoices.vat_cents',
+        'shop_orders.id as order_id',
+        'shop_orders.currency',
+        'shop_orders.shipping_country',
+        'shop_customers.name',
+        'shop_customers.email',
+        'shop_customers.language',
+      ])
+      .where('shop_customers.wa_id', '=', waId)
+      .where('shop_orders.id', '=', orderId)
+      // The invoice's own customer must be the order's customer too: a mis-filed invoice stays hidden.
+      .whereRef('shop_invoices.customer_id', '=', 'shop_customers.id')
+      .orderBy('shop_invoices.issued_at', 'desc')
+      .executeTakeFirst()
+  );
 }
 
 // Accent folding done in SQL so the catalogue need not be loaded into memory: upper and lower case

@@ -1,4 +1,4 @@
-import type { ColumnType, Generated } from 'kysely';
+import type { ColumnType } from 'kysely';
 
 export type RefundStatus =
   'reserved' | 'awaiting_approval' | 'approved' | 'processing' | 'succeeded' | 'failed' | 'rejected';
@@ -23,14 +23,4 @@ export interface RefundsTable {
   requested_by: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: ColumnType<Date, Date | undefined, never>;
   updated_at: ColumnType<Date, Date | undefined, Date>;
-}
-
-/** Every attempt ops (or Parley) made on a refund: who asked, what happened. */
-export interface RefundAttemptsTable {
-  id: Generated<string>;
-  refund_id: string;
-  requested_by: string;
-  outcome: string;
-  detail: string | null;
-  at: ColumnType<Date, Date | undefined, never>;
 }

@@ -5,6 +5,7 @@
  */
 import type { Db } from '../../../db/database.js';
 import { insertBuiltinNote } from '../../../db/repositories/crm-notes.js';
+import { findCustomerByWaId } from '../../../db/repositories/shop.js';
 import { isWaId } from '../orders/types.js';
 import {
   noteKeyHash,
@@ -17,11 +18,7 @@ import {
 export function createBuiltinCrm(db: Db): CrmAdapter {
   async function customer(waId: string) {
     if (!isWaId(waId)) return undefined;
-    return db
-      .selectFrom('shop_customers')
-      .select(['id', 'name', 'tier', 'owner_agent_id', 'lifetime_value_cents'])
-      .where('wa_id', '=', waId)
-      .executeTakeFirst();
+    return findCustomerByWaId(db, waId);
   }
 
   return {

@@ -13,9 +13,9 @@
 import { createHash } from 'node:crypto';
 import { conversationRef as hashConversationRef } from '../../../core/conversation-ref.js';
 import { maskPhone } from '../../../domain/privacy.js';
-import type { CustomerTier } from '../../../db/tables/shop.js';
+import type { CustomerTier } from '../../../db/tables/shop-customers.js';
 
-export type { CustomerTier } from '../../../db/tables/shop.js';
+export type { CustomerTier } from '../../../db/tables/shop-customers.js';
 
 export interface CrmContact {
   tier: CustomerTier;

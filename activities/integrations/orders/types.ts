@@ -10,9 +10,9 @@
  * let them through, the activity retries the retryable ones, and the workflow reports the tool as
  * `unavailable` when the retries run out.
  */
-import type { OrderStatus } from '../../../db/tables/shop.js';
+import type { OrderStatus } from '../../../db/tables/shop-orders.js';
 
-export type { OrderStatus } from '../../../db/tables/shop.js';
+export type { OrderStatus } from '../../../db/tables/shop-orders.js';
 
 export interface OrderLineView {
   sku: string | null;
