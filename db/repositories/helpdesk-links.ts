@@ -1,5 +1,6 @@
 import type { Db } from '../database.js';
-import type { HelpdeskTicketLinksTable, ZendeskCommentOutcome } from '../tables/helpdesk-links.js';
+import type { HelpdeskTicketLinksTable } from '../tables/helpdesk-ticket-links.js';
+import type { ZendeskCommentOutcome } from '../tables/zendesk-processed-comments.js';
 
 export type HelpdeskSystem = HelpdeskTicketLinksTable['system'];
 

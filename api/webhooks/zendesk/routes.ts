@@ -9,7 +9,7 @@ import {
   finishZendeskComment,
   releaseZendeskComment,
 } from '../../../db/repositories/helpdesk-links.js';
-import type { ZendeskCommentOutcome } from '../../../db/tables/helpdesk-links.js';
+import type { ZendeskCommentOutcome } from '../../../db/tables/zendesk-processed-comments.js';
 import { agentReplyUpdate, assignAgentUpdate, resolveUpdate } from '../../../workflows/definitions.js';
 import type { AppEnv } from '../../app-env.js';
 import type { ConversationGateway } from '../../conversation-gateway.js';
