@@ -29,6 +29,22 @@ const nothingDone = () => ({
   cost: { rounds: 0, promptTokens: 0, completionTokens: 0, latencyMs: 0 },
 });
 
+/** What Parley decided for a turn: the answer, how it was made, and the escalation rule that fired. */
+interface TurnDecision {
+  answer: TurnAnswer;
+  mode: BotTurnRecord['mode'];
+  decision?: EscalationDecision;
+}
+
+/** What goes to the customer, and what it means for the conversation. */
+interface ReplyPlan {
+  text: string;
+  /** The model's own reply goes out (a proposal's buttons may ride on it). */
+  modelReplySent: boolean;
+  handOffNow: boolean;
+  review?: EscalationDecision;
+}
+
 /**
  * A polite word about unusable media, a hand-off when an escalation rule says a person must take
  * over now, otherwise the agent loop (or the model-free answer) — with a next-day review queued
@@ -39,6 +55,18 @@ export async function answerCustomer(
   understood: UnderstoodTurn,
   replyKey: string,
 ): Promise<void> {
+  const turn = await decideTurn(ctx, understood);
+  // A person took the conversation while the model was thinking: they answer, not Parley.
+  if (ctx.state.status !== 'bot') return;
+  const plan = planReply(ctx, understood, turn);
+  const delivered = await sendReply(ctx, turn.answer, plan, replyKey);
+  if (delivered) ctx.state.aiDisclosed = true;
+  await recordTurn(ctx, understood, turn, plan, replyKey);
+  await afterReply(ctx, turn, plan);
+}
+
+/** The escalation rules before the model, the answer, and the rules on the answer. */
+async function decideTurn(ctx: ConversationContext, understood: UnderstoodTurn): Promise<TurnDecision> {
   const { state, patches } = ctx;
   const language = state.language;
   const name = state.customer.displayName;
@@ -50,45 +78,57 @@ export async function answerCustomer(
     decision = escalateBeforeAnswer(escalationSignals(ctx, analysis, within), ctx.settings().escalation);
   }
   const askedForPerson = patches.handoffs ? decision?.handling === 'hand_off_now' : analysis?.wantsHuman;
-  let answer: TurnAnswer;
-  let mode: BotTurnRecord['mode'];
   if (understood.mediaProblem) {
-    answer = { mode: 'handoff', reason: `media: ${understood.mediaProblem}`, ...nothingDone() };
-    mode = 'media';
-  } else if (askedForPerson) {
-    const reason = decision ? `${decision.rule}: ${decision.reason}` : 'the customer asked for a person';
-    answer = { mode: 'handoff', reason, handOff: { reason, unanswered: false }, ...nothingDone() };
-    mode = 'handoff';
-  } else {
-    answer = await answerTurn({
-      caller: { conversationId: ctx.conversationId, waId: state.waId, ...(language ? { language } : {}) },
-      text: understood.text,
-      ...(language ? { language } : {}),
-      firstReply: !state.aiDisclosed,
-      ...(name ? { customerName: name } : {}),
-      summary: state.summary,
-      history: state.turns
-        .slice(0, -1)
-        .slice(-MODEL_HISTORY_TURNS)
-        .map((t) => ({ role: t.role, text: t.text })),
-      understanding: {
-        ...(analysis?.intent ? { intent: analysis.intent } : {}),
-        ...(analysis?.sentiment ? { sentiment: analysis.sentiment.label } : {}),
-        ...(analysis?.urgency ? { urgency: analysis.urgency } : {}),
-        orderNumbers: analysis?.entities.orderNumbers ?? [],
-      },
-      maxRounds: ctx.settings().agentMaxRounds,
-      // Runs from before actions existed cannot ask for a confirmation: no action tools for them.
-      allowActions: patches.actions,
-      confidenceThreshold: ctx.settings().confidenceThreshold,
-    });
-    mode = answer.mode;
-    if (patches.handoffs) decision ??= escalationAfter(ctx, answer, analysis, within);
-    if (patches.actions && patches.handoffs) decision ??= refundRefusal(answer, within);
+    const answer = {
+      mode: 'handoff' as const,
+      reason: `media: ${understood.mediaProblem}`,
+      ...nothingDone(),
+    };
+    return { answer, mode: 'media', decision };
   }
-  // A person took the conversation while the model was thinking: they answer, not Parley.
-  if (state.status !== 'bot') return;
+  if (askedForPerson) {
+    const reason = decision ? `${decision.rule}: ${decision.reason}` : 'the customer asked for a person';
+    const answer = {
+      mode: 'handoff' as const,
+      reason,
+      handOff: { reason, unanswered: false },
+      ...nothingDone(),
+    };
+    return { answer, mode: 'handoff', decision };
+  }
+  const answer = await answerTurn({
+    caller: { conversationId: ctx.conversationId, waId: state.waId, ...(language ? { language } : {}) },
+    text: understood.text,
+    ...(language ? { language } : {}),
+    firstReply: !state.aiDisclosed,
+    ...(name ? { customerName: name } : {}),
+    summary: state.summary,
+    history: state.turns
+      .slice(0, -1)
+      .slice(-MODEL_HISTORY_TURNS)
+      .map((t) => ({ role: t.role, text: t.text })),
+    understanding: {
+      ...(analysis?.intent ? { intent: analysis.intent } : {}),
+      ...(analysis?.sentiment ? { sentiment: analysis.sentiment.label } : {}),
+      ...(analysis?.urgency ? { urgency: analysis.urgency } : {}),
+      orderNumbers: analysis?.entities.orderNumbers ?? [],
+    },
+    maxRounds: ctx.settings().agentMaxRounds,
+    // Runs from before actions existed cannot ask for a confirmation: no action tools for them.
+    allowActions: patches.actions,
+    confidenceThreshold: ctx.settings().confidenceThreshold,
+  });
+  if (patches.handoffs) decision ??= escalationAfter(ctx, answer, analysis, within);
+  if (patches.actions && patches.handoffs) decision ??= refundRefusal(answer, within);
+  return { answer, mode: answer.mode, decision };
+}
 
+/** The reply's text: the media apology, the honest hand-off wait, or the answer itself. */
+function planReply(ctx: ConversationContext, understood: UnderstoodTurn, turn: TurnDecision): ReplyPlan {
+  const { state, patches } = ctx;
+  const { answer, decision } = turn;
+  const language = state.language;
+  const name = state.customer.displayName;
   const handOffNow = patches.handoffs ? decision?.handling === 'hand_off_now' : answer.handOff !== undefined;
   const review = patches.handoffs && decision?.handling === 'next_day_review' ? decision : undefined;
   // Out of hours Parley still answers when it can; an answer it does not trust waits for the team.
@@ -106,10 +146,24 @@ export async function answerCustomer(
     modelReplySent = true;
   }
   if (!state.aiDisclosed) text = `${customerMessage('ai_disclosure', language, { name })}\n\n${text}`;
-  const parts = splitForWhatsApp(text);
+  return { text, modelReplySent, handOffNow, ...(review ? { review } : {}) };
+}
+
+/**
+ * Sends the reply in parts that fit WhatsApp — the last part carrying the confirmation buttons
+ * when the model proposed an action — and the documents a tool made ready. Whether any of it
+ * reached the customer.
+ */
+async function sendReply(
+  ctx: ConversationContext,
+  answer: TurnAnswer,
+  plan: ReplyPlan,
+  replyKey: string,
+): Promise<boolean> {
+  const parts = splitForWhatsApp(plan.text);
   // The model proposed a change: the reply it wrote carries the confirmation buttons (nothing has
   // happened yet). Its last part goes in the buttons' body when both fit in one message.
-  const proposal = patches.actions && modelReplySent ? answer.proposal : undefined;
+  const proposal = ctx.patches.actions && plan.modelReplySent ? answer.proposal : undefined;
   const lastPart = parts.at(-1) ?? '';
   const confirmationBody = proposal ? withSummary(lastPart, proposal) : undefined;
   if (confirmationBody !== undefined && lastPart && confirmationBody.startsWith(lastPart)) parts.pop();
@@ -127,12 +181,23 @@ export async function answerCustomer(
     }
     delivered ||= asked;
   }
-  if (patches.actions && !handOffNow) {
+  if (ctx.patches.actions && !plan.handOffNow) {
     for (const [i, document] of (answer.documents ?? []).entries())
       await sendDocument(ctx, document, `${replyKey}:doc:${i}`);
   }
-  if (delivered) state.aiDisclosed = true;
+  return delivered;
+}
 
+/** The turn record: what answered and why, citations, tools, cost (audit and analytics). */
+async function recordTurn(
+  ctx: ConversationContext,
+  understood: UnderstoodTurn,
+  { answer, mode, decision }: TurnDecision,
+  plan: ReplyPlan,
+  replyKey: string,
+): Promise<void> {
+  const language = ctx.state.language;
+  const analysis = understood.analysis;
   const escalated = decision
     ? `; escalation ${decision.rule} (${decision.handling}): ${decision.reason}`
     : '';
@@ -145,7 +210,7 @@ export async function answerCustomer(
       ...(language ? { language } : {}),
       ...((answer.intent ?? analysis?.intent) ? { intent: answer.intent ?? analysis?.intent } : {}),
       ...(answer.confidence !== undefined ? { confidence: answer.confidence } : {}),
-      needsHuman: handOffNow,
+      needsHuman: plan.handOffNow,
       citedChunkIds: answer.citedChunkIds,
       toolCalls: answer.toolCalls,
       ...(answer.cost.model ? { model: answer.cost.model } : {}),
@@ -156,13 +221,17 @@ export async function answerCustomer(
       atMs: Date.now(),
     },
   ]);
+}
 
-  if (handOffNow) {
-    if (patches.handoffs && decision) await handOff(ctx, decision);
+/** The hand-off now, or the review queued, the idle timer and (every few turns) the summary. */
+async function afterReply(ctx: ConversationContext, { answer, decision }: TurnDecision, plan: ReplyPlan) {
+  const { state } = ctx;
+  if (plan.handOffNow) {
+    if (ctx.patches.handoffs && decision) await handOff(ctx, decision);
     else transition(ctx, 'awaiting_human', 'parley', answer.handOff?.reason ?? answer.reason);
     return;
   }
-  if (review) scheduleReview(ctx, review);
+  if (plan.review) scheduleReview(ctx, plan.review);
   keepBotIdleTimer(ctx);
   state.turnsSinceSummary = (state.turnsSinceSummary ?? 0) + 1;
   if (answer.cost.rounds > 0 && state.turnsSinceSummary >= ctx.settings().summaryEveryTurns) {
