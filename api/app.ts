@@ -7,10 +7,12 @@ import type { AppEnv } from './app-env.js';
 import type { ConversationGateway } from './conversation-gateway.js';
 import { ApiError, errorBody } from './errors.js';
 import { createHealthRoutes, type ReadinessProbes } from './health-routes.js';
+import { createDeadLetterRoutes } from './operator/dead-letter-routes.js';
 import { createOperatorRoutes } from './operator/operator-routes.js';
 import { createRefundRoutes } from './operator/refund-routes.js';
 import type { RefundGateway } from './operator/refund-gateway.js';
 import { createTicketRoutes } from './operator/ticket-routes.js';
+import { createWhatsAppIntake } from './webhooks/whatsapp/intake.js';
 import { createWhatsAppWebhookRoutes } from './webhooks/whatsapp/routes.js';
 import { createZendeskWebhookRoutes } from './webhooks/zendesk/routes.js';
 
@@ -22,6 +24,8 @@ export interface AppDeps {
   operatorApiToken: string | undefined;
   /** Zendesk's webhook signing secret; undefined: `/webhooks/zendesk` is off (404). */
   zendeskWebhookSecret?: string | undefined;
+  /** How long a dead letter (a webhook part that could not be understood) is kept. */
+  deadLetterRetentionMs: number;
   readiness: ReadinessProbes;
   logger: Logger;
 }
@@ -32,7 +36,8 @@ export function createApp(deps: AppDeps) {
   app.use(requestId());
 
   app.route('/', createHealthRoutes(deps.readiness));
-  app.route('/webhooks/whatsapp', createWhatsAppWebhookRoutes(deps));
+  const intake = createWhatsAppIntake(deps);
+  app.route('/webhooks/whatsapp', createWhatsAppWebhookRoutes({ ...deps, intake }));
   app.route('/webhooks/zendesk', createZendeskWebhookRoutes({ ...deps, secret: deps.zendeskWebhookSecret }));
   app.route(
     '/api/tickets',
@@ -41,6 +46,10 @@ export function createApp(deps: AppDeps) {
   app.route(
     '/api/refunds',
     createRefundRoutes({ token: deps.operatorApiToken, db: deps.db, refunds: deps.refunds }),
+  );
+  app.route(
+    '/api/dead-letters',
+    createDeadLetterRoutes({ token: deps.operatorApiToken, db: deps.db, intake }),
   );
   app.route(
     '/api',

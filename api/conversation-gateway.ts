@@ -1,4 +1,9 @@
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import {
+  isGrpcServiceError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+} from '@temporalio/client';
 import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
 import { maskPhone } from '../domain/privacy.js';
 import { ApiError } from './errors.js';
@@ -13,12 +18,23 @@ import {
 } from '../workflows/definitions.js';
 import type { conversationWorkflow } from '../workflows/conversation/workflow.js';
 
+/** A message or status Temporal refused for what it carries: sending it again cannot help. */
+export interface Refused<T> {
+  item: T;
+  reason: string;
+}
+
 /** How the API hands WhatsApp traffic to conversation workflows. */
 export interface ConversationGateway {
-  /** Resolves once Temporal has durably accepted every message; rejects if it could not. */
-  deliverMessages(messages: InboundMessage[]): Promise<void>;
-  /** Returns how many statuses had no live conversation to go to (those are dropped). */
-  deliverStatuses(statuses: DeliveryStatus[]): Promise<{ orphaned: number }>;
+  /**
+   * Resolves once Temporal has durably accepted every message it can take, with the ones it refused
+   * for their content; rejects when Temporal is unavailable (then nothing can be said of the rest).
+   */
+  deliverMessages(messages: InboundMessage[]): Promise<{ refused: Refused<InboundMessage>[] }>;
+  /** Statuses with no live conversation to go to are counted (and dropped); refusals as above. */
+  deliverStatuses(
+    statuses: DeliveryStatus[],
+  ): Promise<{ orphaned: number; refused: Refused<DeliveryStatus>[] }>;
   /** Throws when Temporal cannot be reached (readiness probe). */
   ping(): Promise<void>;
   /** The live state of a conversation (its workflow's query). */
@@ -42,22 +58,28 @@ export function createTemporalConversationGateway(deps: {
   const withDeadline = <T>(fn: () => Promise<T>) =>
     client.connection.withDeadline(Date.now() + deadlineMs, fn);
 
-  async function deliverToOne(messages: InboundMessage[]) {
+  async function deliverToOne(messages: InboundMessage[], refused: Refused<InboundMessage>[]) {
     // Sequential within one conversation: the workflow must see messages in the order Meta sent them.
     for (const message of messages) {
-      await withDeadline(() =>
-        client.workflow.signalWithStart<typeof conversationWorkflow, [InboundMessage]>(
-          'conversationWorkflow',
-          {
-            workflowId: conversationWorkflowId(message.phoneNumberId, message.waId),
-            taskQueue,
-            args: [{ phoneNumberId: message.phoneNumberId, waId: message.waId }],
-            signal: inboundMessageSignal,
-            signalArgs: [message],
-            staticSummary: `WhatsApp conversation with ${maskPhone(message.waId)}`,
-          },
-        ),
-      );
+      try {
+        await withDeadline(() =>
+          client.workflow.signalWithStart<typeof conversationWorkflow, [InboundMessage]>(
+            'conversationWorkflow',
+            {
+              workflowId: conversationWorkflowId(message.phoneNumberId, message.waId),
+              taskQueue,
+              args: [{ phoneNumberId: message.phoneNumberId, waId: message.waId }],
+              signal: inboundMessageSignal,
+              signalArgs: [message],
+              staticSummary: `WhatsApp conversation with ${maskPhone(message.waId)}`,
+            },
+          ),
+        );
+      } catch (err) {
+        const reason = refusalReason(err);
+        if (reason === undefined) throw err;
+        refused.push({ item: message, reason });
+      }
     }
   }
 
@@ -68,11 +90,14 @@ export function createTemporalConversationGateway(deps: {
         const id = conversationWorkflowId(m.phoneNumberId, m.waId);
         byConversation.set(id, [...(byConversation.get(id) ?? []), m]);
       }
-      await Promise.all([...byConversation.values()].map(deliverToOne));
+      const refused: Refused<InboundMessage>[] = [];
+      await Promise.all([...byConversation.values()].map((batch) => deliverToOne(batch, refused)));
+      return { refused };
     },
 
     async deliverStatuses(statuses) {
       let orphaned = 0;
+      const refused: Refused<DeliveryStatus>[] = [];
       for (const status of statuses) {
         try {
           await withDeadline(() =>
@@ -83,10 +108,14 @@ export function createTemporalConversationGateway(deps: {
         } catch (err) {
           // A status for a conversation that has ended has nowhere to go; that is not a failure.
           if (err instanceof WorkflowNotFoundError) orphaned++;
-          else throw err;
+          else {
+            const reason = refusalReason(err);
+            if (reason === undefined) throw err;
+            refused.push({ item: status, reason });
+          }
         }
       }
-      return { orphaned };
+      return { orphaned, refused };
     },
 
     async ping() {
@@ -113,6 +142,24 @@ export function createTemporalConversationGateway(deps: {
       }
     },
   };
+}
+
+// gRPC codes by which Temporal refuses a request for what it carries (an id it cannot take, a
+// payload over its limits). Anything else — unavailable, deadline, overload, unknown — is Temporal
+// (or the way to it) failing now: the webhook answers 503 and Meta retries.
+const INVALID_ARGUMENT = 3;
+const OUT_OF_RANGE = 11;
+
+/** Why Temporal refused a request for its content, or undefined when the failure is Temporal's. */
+function refusalReason(err: unknown): string | undefined {
+  const grpc = isGrpcServiceError(err)
+    ? err
+    : err instanceof Error && isGrpcServiceError(err.cause)
+      ? err.cause
+      : undefined;
+  if (grpc?.code === INVALID_ARGUMENT) return 'Temporal refused it (invalid argument)';
+  if (grpc?.code === OUT_OF_RANGE) return 'Temporal refused it (out of range)';
+  return undefined;
 }
 
 function translate(err: unknown, conversationId: string): unknown {

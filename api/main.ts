@@ -1,4 +1,5 @@
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
+import { connectTemporal } from '../core/temporal-client.js';
 import { loadConfig, type Config } from '../core/config.js';
 import { listen } from '../core/listen.js';
 import { createLogger, type Logger } from '../core/logger.js';
@@ -23,8 +24,11 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
     onIdleClientError: (err) => logger.warn('idle Postgres connection lost', { err }),
   });
   await migrateToLatest(db);
-  const connection = Connection.lazy({ address: config.temporal.address ?? 'localhost:7233' });
-  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const temporal = await connectTemporal({
+    address: config.temporal.address ?? 'localhost:7233',
+    lazy: true,
+  });
+  const client = new Client({ connection: temporal.connection, namespace: config.temporal.namespace });
   const conversations = createTemporalConversationGateway({ client, taskQueue: config.temporal.taskQueue });
   const app = createApp({
     whatsapp: { appSecret: config.whatsapp.appSecret, verifyToken: config.whatsapp.verifyToken },
@@ -33,6 +37,7 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
     db,
     operatorApiToken: config.operatorApiToken,
     zendeskWebhookSecret: config.zendeskWebhookSecret,
+    deadLetterRetentionMs: config.deadLetterRetentionMs,
     readiness: {
       temporal: () => conversations.ping(),
       postgres: () => checkConnection(db),
@@ -45,7 +50,7 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
     url: server.url,
     async close() {
       await server.close();
-      await connection.close();
+      await temporal.close();
       await db.destroy();
     },
   };

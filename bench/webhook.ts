@@ -246,8 +246,9 @@ function directSender(stack: LocalStack): Sender {
   });
   return async (webhook) => {
     const parsed = parseWebhook(JSON.parse(webhook.raw.toString('utf8')));
-    if (!parsed.ok) throw new Error(`bench webhook does not parse: ${parsed.error}`);
-    const messages: InboundMessage[] = parsed.value.messages;
+    if (parsed.deadLetters.length)
+      throw new Error(`bench webhook does not parse: ${parsed.deadLetters[0]!.reason}`);
+    const messages: InboundMessage[] = parsed.messages;
     const t0 = performance.now();
     try {
       await gateway.deliverMessages(messages);

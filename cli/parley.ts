@@ -7,7 +7,8 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
+import { connectTemporal, type TemporalConnection } from '../core/temporal-client.js';
 import { loadTemporalSettings, type TemporalSettings } from '../core/config.js';
 import {
   formatInterval,
@@ -20,7 +21,9 @@ import {
   startKnowledgeSync,
   unscheduleKnowledgeSync,
 } from './kb-commands.js';
-import { REFUNDS_USAGE, RefundUsageError, runRefundCommand } from './refund-commands.js';
+import { DEAD_LETTERS_USAGE, runDeadLetterCommand } from './deadletter-commands.js';
+import { CliUsageError } from './operator-api.js';
+import { REFUNDS_USAGE, runRefundCommand } from './refund-commands.js';
 
 export const USAGE = `Usage: parley <command>
 
@@ -40,6 +43,8 @@ Knowledge base:
 
 ${REFUNDS_USAGE}
 
+${DEAD_LETTERS_USAGE}
+
   parley help
       This text.
 
@@ -48,7 +53,7 @@ against the current directory. With \`npm run dev\` the worker shares this machi
 
 Environment: TEMPORAL_ADDRESS (default localhost:7233), TEMPORAL_NAMESPACE (default), and
 TEMPORAL_TASK_QUEUE (parley-conversations): where the Parley worker polls (kb commands);
-PARLEY_API_URL (default http://localhost:3000) and OPERATOR_API_TOKEN (refunds commands).
+PARLEY_API_URL (default http://localhost:3000) and OPERATOR_API_TOKEN (refunds, deadletters).
 Exit codes: 0 done, 1 failed (including a sync with failed documents), 2 usage error.`;
 
 class UsageError extends Error {}
@@ -68,6 +73,7 @@ export async function main(
       return 2;
     }
     if (group === 'refunds') return await runRefundCommand(command, rest, env, io);
+    if (group === 'deadletters') return await runDeadLetterCommand(command, rest, env, io);
     if (group !== 'kb') throw new UsageError(`unknown command: ${group}`);
     if (command === undefined || ['help', '--help', '-h'].includes(command)) {
       io.out(USAGE);
@@ -78,7 +84,7 @@ export async function main(
     const settings = loadTemporalSettings(env);
     return await run(rest, settings, io);
   } catch (err) {
-    if (err instanceof UsageError || err instanceof RefundUsageError || isParseArgsError(err)) {
+    if (err instanceof UsageError || err instanceof CliUsageError || isParseArgsError(err)) {
       io.err(`parley: ${(err as Error).message}\n`);
       io.err(USAGE);
       return 2;
@@ -192,9 +198,9 @@ function onePositional(positionals: string[], usage: string): string {
 }
 
 async function withClient<T>(settings: TemporalSettings, fn: (client: Client) => Promise<T>): Promise<T> {
-  let connection: Connection;
+  let temporal: TemporalConnection;
   try {
-    connection = await Connection.connect({ address: settings.address });
+    temporal = await connectTemporal({ address: settings.address });
   } catch (err) {
     throw new Error(
       `cannot reach Temporal at ${settings.address} (set TEMPORAL_ADDRESS): ${err instanceof Error ? err.message : String(err)}`,
@@ -202,9 +208,9 @@ async function withClient<T>(settings: TemporalSettings, fn: (client: Client) =>
     );
   }
   try {
-    return await fn(new Client({ connection, namespace: settings.namespace }));
+    return await fn(new Client({ connection: temporal.connection, namespace: settings.namespace }));
   } finally {
-    await connection.close();
+    await temporal.close();
   }
 }
 

@@ -4,8 +4,16 @@
  * api/operator/refund-gateway.ts) — and the CLI needs no database or Temporal credentials, only
  * PARLEY_API_URL and OPERATOR_API_TOKEN.
  */
-import { hostname, userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
+import {
+  apiError,
+  callApi,
+  CliUsageError,
+  defaultBy,
+  loadApiSettings,
+  type ApiSettings,
+  type Output,
+} from './operator-api.js';
 
 export const REFUNDS_USAGE = `Refunds (through the operator API: PARLEY_API_URL, OPERATOR_API_TOKEN):
   parley refunds list [--failed | --status <s,…>] [--order <n>] [--limit <n>] [--json]
@@ -21,45 +29,10 @@ export const REFUNDS_USAGE = `Refunds (through the operator API: PARLEY_API_URL,
   parley refunds approve|reject <refund id> [--by <who>] [--note <text>]
       Decide a refund above the auto-approve limit.`;
 
-export class RefundUsageError extends Error {}
+export class RefundUsageError extends CliUsageError {}
 
-type Output = { out: (line: string) => void; err: (line: string) => void };
-
-interface ApiSettings {
-  url: string;
-  token: string;
-}
-
-export function loadApiSettings(env: Record<string, string | undefined>): ApiSettings {
-  const token = env.OPERATOR_API_TOKEN;
-  if (!token) throw new Error('set OPERATOR_API_TOKEN (the operator API token) to manage refunds');
-  return { url: (env.PARLEY_API_URL ?? 'http://localhost:3000').replace(/\/+$/, ''), token };
-}
-
-async function call(api: ApiSettings, method: 'GET' | 'POST', path: string, body?: unknown) {
-  let res: Response;
-  try {
-    res = await fetch(`${api.url}/api/refunds${path}`, {
-      method,
-      headers: { authorization: `Bearer ${api.token}`, 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      // A retry waits for the payment: generous, but never forever.
-      signal: AbortSignal.timeout(10 * 60_000),
-    });
-  } catch (err) {
-    throw new Error(`cannot reach the Parley API at ${api.url} (set PARLEY_API_URL): ${String(err)}`, {
-      cause: err,
-    });
-  }
-  const json = (await res.json().catch(() => ({}))) as Record<string, any>;
-  return { status: res.status, json };
-}
-
-function apiError(status: number, json: Record<string, any>): Error {
-  return new Error(`API answered ${status}: ${json.error?.message ?? JSON.stringify(json)}`);
-}
-
-const defaultBy = () => `${userInfo().username}@${hostname()}`;
+const call = (api: ApiSettings, method: 'GET' | 'POST', path: string, body?: unknown) =>
+  callApi(api, method, `/api/refunds${path}`, body);
 const money = (cents: number, currency: string) => `${(cents / 100).toFixed(2)} ${currency}`;
 
 export async function runRefundCommand(

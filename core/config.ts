@@ -205,6 +205,18 @@ const envSchema = z.object({
   /** Approved template for a survey after the 24-hour window; unset: such surveys are skipped. */
   CSAT_TEMPLATE: optionalString,
   CSAT_TEMPLATE_LANGUAGE: z.preprocess(emptyAsUndefined, z.string().default('en')),
+  /** Webhook parts that could not be understood are kept this many days (they hold customer data). */
+  DEAD_LETTER_RETENTION_DAYS: z.preprocess(emptyAsUndefined, z.coerce.number().min(1).max(365).default(30)),
+  /** Turns Parley answers per customer in the window before it suspects an auto-responder loop. */
+  CONVERSATION_TURN_BUDGET: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).default(20)),
+  CONVERSATION_TURN_BUDGET_WINDOW_MS: z.preprocess(
+    emptyAsUndefined,
+    z.coerce
+      .number()
+      .int()
+      .min(1_000)
+      .default(10 * 60_000),
+  ),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -238,6 +250,7 @@ export interface Config {
   /** How passages are found when an embedding model is configured (lexical only without one). */
   retrievalMode: 'dense' | 'hybrid' | 'lexical';
   operatorApiToken: string | undefined;
+  deadLetterRetentionMs: number;
   publicUrl: string;
   helpdesk: { kind: 'builtin' } | { kind: 'zendesk'; url: string; email: string; apiToken: string };
   orders: { kind: 'builtin' } | { kind: 'shopify'; shopUrl: string; accessToken: string; apiVersion: string };
@@ -345,6 +358,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       minDenseScore: e.KB_ANSWER_MIN_DENSE_SCORE,
     },
     operatorApiToken: e.OPERATOR_API_TOKEN,
+    deadLetterRetentionMs: e.DEAD_LETTER_RETENTION_DAYS * 24 * 60 * 60_000,
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     helpdesk: helpdeskConfig(e),
     orders: ordersConfig(e),
@@ -389,6 +403,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       pickupSlaMs: e.HANDOFF_PICKUP_SLA_MS,
       onCallAfterMs: e.HANDOFF_ON_CALL_AFTER_MS,
       agentReplySlaMs: e.AGENT_REPLY_SLA_MS,
+      turnBudget: { turns: e.CONVERSATION_TURN_BUDGET, windowMs: e.CONVERSATION_TURN_BUDGET_WINDOW_MS },
       escalation: {
         ...DEFAULT_ESCALATION_POLICY,
         confidenceThreshold: e.AGENT_CONFIDENCE_THRESHOLD,

@@ -4,6 +4,7 @@ import type { ActionLogTable } from './tables/action-log.js';
 import type { AgentsTable } from './tables/agents.js';
 import type { BotTurnsTable } from './tables/bot-turns.js';
 import type { ConversationTransitionsTable } from './tables/conversation-transitions.js';
+import { StorableTextPlugin } from './storable-text-plugin.js';
 import type { ConversationsTable } from './tables/conversations.js';
 import type { CrmNotesTable } from './tables/crm-notes.js';
 import type { CsatSurveysTable } from './tables/csat-surveys.js';
@@ -11,6 +12,8 @@ import type { HandoffTicketCommentsTable } from './tables/handoff-ticket-comment
 import type { HandoffTicketsTable } from './tables/handoff-tickets.js';
 import type { HelpdeskTicketLinksTable } from './tables/helpdesk-ticket-links.js';
 import type { ZendeskProcessedCommentsTable } from './tables/zendesk-processed-comments.js';
+import type { DeadLettersTable } from './tables/dead-letters.js';
+import type { ConversationEventsTable } from './tables/conversation-events.js';
 import type { KbChunksTable } from './tables/kb-chunks.js';
 import type { LedgerPayoutsTable } from './tables/ledger-payouts.js';
 import type { MessagesTable } from './tables/messages.js';
@@ -58,6 +61,8 @@ export interface Database {
   handoff_ticket_comments: HandoffTicketCommentsTable;
   helpdesk_ticket_links: HelpdeskTicketLinksTable;
   zendesk_processed_comments: ZendeskProcessedCommentsTable;
+  dead_letters: DeadLettersTable;
+  conversation_events: ConversationEventsTable;
 }
 
 export type Db = Kysely<Database>;
@@ -71,7 +76,10 @@ export function createDb(
   // An idle client dropped by the server (restart, failover) emits 'error' on the pool; unhandled,
   // that would kill the process. The pool replaces the client on the next checkout.
   pool.on('error', (err) => opts.onIdleClientError?.(err));
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return new Kysely<Database>({
+    dialect: new PostgresDialect({ pool }),
+    plugins: [new StorableTextPlugin()],
+  });
 }
 
 /** One round trip to Postgres (a readiness probe): throws when the database cannot answer. */

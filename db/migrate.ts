@@ -12,6 +12,7 @@ import * as m20261125_actions from './migrations/2026-11-25T19-00-00_actions.js'
 import * as m20261125_ledgerPayouts from './migrations/2026-11-25T19-20-00_ledger_payouts.js';
 import * as m20261125_refundPaymentRef from './migrations/2026-11-25T19-30-00_refund_payment_ref.js';
 import * as m20261125_crmNotes from './migrations/2026-11-25T19-40-00_crm_notes.js';
+import * as m20261207_deadLettersAndEvents from './migrations/2026-12-07T22-00-00_dead_letters_and_events.js';
 
 /**
  * Migrations listed explicitly (not read from disk) so they work the same from TypeScript sources,
@@ -31,6 +32,7 @@ const migrations: Record<string, Migration> = {
   '2026-11-25T19-20-00_ledger_payouts': m20261125_ledgerPayouts,
   '2026-11-25T19-30-00_refund_payment_ref': m20261125_refundPaymentRef,
   '2026-11-25T19-40-00_crm_notes': m20261125_crmNotes,
+  '2026-12-07T22-00-00_dead_letters_and_events': m20261207_deadLettersAndEvents,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

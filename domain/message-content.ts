@@ -22,6 +22,8 @@ export function contentText(content: InboundContent): string | null {
       return content.body;
     case 'reaction':
       return content.emoji || null;
+    case 'edit':
+      return content.body;
     default:
       return null;
   }

@@ -41,7 +41,11 @@ export type InboundContent =
       text?: string;
       items: { productRetailerId: string; quantity: number; itemPrice: number; currency: string }[];
     }
-  | { kind: 'system'; body: string; systemType?: string }
+  | { kind: 'system'; body: string; systemType?: string; newWaId?: string }
+  /** The customer edited an earlier message: its new text (or caption). */
+  | { kind: 'edit'; originalMessageId: string; body: string }
+  /** The customer deleted an earlier message for everyone. */
+  | { kind: 'revoke'; originalMessageId: string }
   | { kind: 'unsupported'; originalType: string; errors: WhatsAppError[] };
 
 export interface WhatsAppError {
@@ -222,4 +226,9 @@ export interface ConversationSettings {
   csatTemplate?: { name: string; language: string };
   /** Approved template used when the 24-hour window has closed; none configured → skip and record. */
   reengagementTemplate?: { name: string; language: string };
+  /**
+   * Turns Parley answers per customer in a window before it suspects an auto-responder loop and
+   * stops answering (absent in settings recorded before the loop guard: no guard for those runs).
+   */
+  turnBudget?: { turns: number; windowMs: number };
 }

@@ -18,4 +18,7 @@ export interface BotTurnsTable {
   completion_tokens: ColumnType<number, number | undefined, number>;
   model_latency_ms: ColumnType<number, number | undefined, number>;
   at: Date;
+  /** The customer's reaction on this answer (👍, 👎 or another emoji; '' when removed). */
+  feedback: ColumnType<string | null, string | null | undefined, string | null>;
+  feedback_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }

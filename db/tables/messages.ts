@@ -19,4 +19,7 @@ export interface MessagesTable {
   sent_at: Date;
   created_at: ColumnType<Date, Date | undefined, never>;
   updated_at: ColumnType<Date, Date | undefined, Date>;
+  /** The customer edited the message (its body is the new text) or deleted it (body removed). */
+  edited_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  deleted_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }

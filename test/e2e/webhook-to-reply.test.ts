@@ -131,30 +131,15 @@ describe('WhatsApp webhook → conversation workflow → reply (real Temporal, r
     expect(await workflowExists(waId)).toBe(false);
   });
 
-  it('answers 400 to malformed JSON and to wrong shapes, with a clear error', async () => {
+  it('answers 400 to a body that is not JSON, with a clear error and a request id', async () => {
     const malformed = await parley.postWebhook(undefined, {
       raw: '{"object": "whatsapp_business_account", "entry": [',
     });
     expect(malformed.status).toBe(400);
-    expect((await malformed.json()) as unknown).toMatchObject({ error: { code: 'malformed_json' } });
-
-    const waId = customer();
-    const wrong = await parley.postWebhook({ object: 'whatsapp_business_account', entry: 'nope' });
-    expect(wrong.status).toBe(400);
-    const body = (await wrong.json()) as { error: { code: string; message: string; requestId: string } };
-    expect(body.error.code).toBe('invalid_payload');
-    expect(body.error.message).toMatch(/entry/);
+    const body = (await malformed.json()) as { error: { code: string; requestId: string } };
+    expect(body.error.code).toBe('malformed_json');
     expect(body.error.requestId).toBeTruthy();
-
-    const noBody = hooks.textMessageWebhook({
-      phoneNumberId: PHONE_NUMBER_ID,
-      waId,
-      id: wamid(),
-      body: 'x',
-    }) as any;
-    delete noBody.entry[0].changes[0].value.messages[0].text;
-    expect((await parley.postWebhook(noBody)).status).toBe(400);
-    expect(await workflowExists(waId)).toBe(false);
+    // Signed JSON of the wrong shape is not refused (Meta would retry it for days): see dead-letters.test.ts.
   });
 
   it('handles a batch of messages, a status and a type we do not handle yet in one POST', async () => {

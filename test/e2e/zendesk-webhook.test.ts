@@ -264,6 +264,7 @@ describe('Zendesk webhook: agent comments reach the customer on WhatsApp (real T
       conversations: {} as ConversationGateway,
       refunds: {} as RefundGateway,
       db: parley.db,
+      deadLetterRetentionMs: 86_400_000,
       operatorApiToken: undefined,
       readiness: { temporal: async () => {}, postgres: async () => {} },
       logger: silentLogger,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
+import { connectTemporal } from '../../core/temporal-client.js';
 import { inject } from 'vitest';
 import type { ActivityDeps } from '../../activities/index.js';
 import { startApi, type RunningApi } from '../../api/main.js';
@@ -71,8 +72,8 @@ export async function startTestParley(
       ...(opts.adjustDeps ? { adjustDeps: opts.adjustDeps } : {}),
     });
   const api: RunningApi = await startApi(config, silentLogger);
-  const connection = await Connection.connect({ address: inject('temporalAddress') });
-  const client = new Client({ connection });
+  const temporal = await connectTemporal({ address: inject('temporalAddress') });
+  const client = new Client({ connection: temporal.connection });
 
   return {
     config,
@@ -107,7 +108,7 @@ export async function startTestParley(
     async close() {
       await api.close();
       await worker?.shutdown();
-      await connection.close();
+      await temporal.close();
       await sandbox.close();
       await db.destroy();
     },

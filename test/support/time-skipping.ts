@@ -152,8 +152,8 @@ export async function startTimeSkippingParley() {
     /** A customer message as the webhook hands it to the workflow, stamped with the server's clock. */
     async inbound(build: (timestamp: number) => unknown): Promise<InboundMessage> {
       const parsed = parseWebhook(build(Math.floor((await env.currentTimeMs()) / 1000)));
-      if (!parsed.ok) throw new Error(parsed.error);
-      return parsed.value.messages[0]!;
+      if (parsed.deadLetters.length) throw new Error(parsed.deadLetters[0]!.reason);
+      return parsed.messages[0]!;
     },
 
     /**

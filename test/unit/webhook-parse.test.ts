@@ -1,8 +1,8 @@
 import { describe, it, expect } from 'vitest';
 import {
   parseWebhook,
+  type DeadLetterPart,
   type ParsedWebhook,
-  type ParseWebhookResult,
 } from '../../api/webhooks/whatsapp/normalize.js';
 import type { InboundContent } from '../../workflows/definitions.js';
 import * as hooks from '../fixtures/whatsapp-webhooks.js';
@@ -12,15 +12,18 @@ const WA_ID = '33612345678';
 
 function parsedOk(body: unknown): ParsedWebhook {
   const result = parseWebhook(body);
-  if (!result.ok) throw new Error(`expected a valid webhook, got: ${result.error}`);
-  return result.value;
-}
-
-function parsedError(body: unknown): Extract<ParseWebhookResult, { ok: false }> {
-  const result = parseWebhook(body);
-  if (result.ok) throw new Error('expected the webhook to be rejected');
+  if (result.deadLetters.length)
+    throw new Error(`expected a valid webhook, got: ${result.deadLetters[0]!.reason}`);
   return result;
 }
+
+/** The parts of `body` that could not be understood (at least one expected). */
+function deadLettersOf(body: unknown): DeadLetterPart[] {
+  const result = parseWebhook(body);
+  if (result.deadLetters.length === 0) throw new Error('expected a dead letter');
+  return result.deadLetters;
+}
+const reasonsOf = (body: unknown) => deadLettersOf(body).map((d) => d.reason);
 
 /** Parses a one-message webhook and returns that message's content. */
 function contentOf(message: hooks.MetaMessage): InboundContent {
@@ -266,6 +269,7 @@ describe('parseWebhook: message types', () => {
       kind: 'system',
       body: 'User changed number',
       systemType: 'user_changed_number',
+      newWaId: '16505559999',
     });
   });
 
@@ -325,13 +329,16 @@ describe('parseWebhook: unknown and partial data', () => {
     expect(message).toMatchObject({ waId: WA_ID, displayName: 'Ana', content: { kind: 'text', body: 'hi' } });
   });
 
-  it('ignores a message without from, with a reason naming its id and not its content', () => {
+  it('keeps a message without from as a dead letter (nowhere to route it), delivering the rest', () => {
     const noFrom = hooks.textMessage({ id: 'wamid.NF', from: null, body: 'secret text' });
     const ok = hooks.textMessage({ id: 'wamid.OK', from: WA_ID, body: 'hello' });
-    const { messages, ignored } = parsedOk(hooks.webhookBody([hooks.messageChangeValue([noFrom, ok])]));
-    expect(messages.map((m) => m.id)).toEqual(['wamid.OK']);
-    expect(ignored).toEqual([{ reason: 'message has no sender (from)', detail: 'id=wamid.NF type=text' }]);
-    expect(JSON.stringify(ignored)).not.toContain('secret');
+    const parsed = parseWebhook(hooks.webhookBody([hooks.messageChangeValue([noFrom, ok])]));
+    expect(parsed.messages.map((m) => m.id)).toEqual(['wamid.OK']);
+    expect(parsed.deadLetters.map((d) => d.reason)).toEqual([
+      'entry[0].changes[0].value.messages[0]: from: absent (no WhatsApp id to route to)',
+    ]);
+    expect(JSON.stringify(parsed.deadLetters[0]!.body)).toContain('wamid.NF');
+    expect(JSON.stringify(parsed.deadLetters[0]!.body)).not.toContain('wamid.OK');
   });
 
   it('leaves displayName unset when contacts are missing or belong to someone else', () => {
@@ -377,7 +384,7 @@ describe('parseWebhook: batches and statuses', () => {
             hooks.messageChangeValue(
               [t('m1', '111'), t('m2', '222'), hooks.imageMessage({ id: 'm3', from: '111' })],
               {
-                phoneNumberId: 'pn-1',
+                phoneNumberId: '1001',
                 contacts: [
                   { waId: '111', name: 'One' },
                   { waId: '222', name: 'Two' },
@@ -392,7 +399,7 @@ describe('parseWebhook: batches and statuses', () => {
                 hooks.statusUpdate({ messageId: 'out-1', status: 'sent', recipientId: '111' }),
                 hooks.statusUpdate({ messageId: 'out-1', status: 'delivered', recipientId: '111' }),
               ],
-              { phoneNumberId: 'pn-1' },
+              { phoneNumberId: '1001' },
             ),
           ),
         ],
@@ -400,14 +407,14 @@ describe('parseWebhook: batches and statuses', () => {
       {
         id: 'waba-2',
         changes: [
-          hooks.messagesChange(hooks.messageChangeValue(t('m4', '333'), { phoneNumberId: 'pn-2' })),
+          hooks.messagesChange(hooks.messageChangeValue(t('m4', '333'), { phoneNumberId: '1002' })),
           hooks.messagesChange(
             hooks.statusesChangeValue(
               [
                 hooks.statusUpdate({ messageId: 'out-2', status: 'read', recipientId: '333' }),
                 hooks.statusUpdate({ messageId: 'out-3', status: 'played', recipientId: '333' }),
               ],
-              { phoneNumberId: 'pn-2' },
+              { phoneNumberId: '1002' },
             ),
           ),
         ],
@@ -416,16 +423,16 @@ describe('parseWebhook: batches and statuses', () => {
 
     const parsed = parsedOk(body);
     expect(parsed.messages.map((m) => [m.id, m.phoneNumberId, m.waId, m.displayName])).toEqual([
-      ['m1', 'pn-1', '111', 'One'],
-      ['m2', 'pn-1', '222', 'Two'],
-      ['m3', 'pn-1', '111', 'One'],
-      ['m4', 'pn-2', '333', undefined],
+      ['m1', '1001', '111', 'One'],
+      ['m2', '1001', '222', 'Two'],
+      ['m3', '1001', '111', 'One'],
+      ['m4', '1002', '333', undefined],
     ]);
     expect(parsed.statuses.map((s) => [s.messageId, s.phoneNumberId, s.recipientId, s.status])).toEqual([
-      ['out-1', 'pn-1', '111', 'sent'],
-      ['out-1', 'pn-1', '111', 'delivered'],
-      ['out-2', 'pn-2', '333', 'read'],
-      ['out-3', 'pn-2', '333', 'played'],
+      ['out-1', '1001', '111', 'sent'],
+      ['out-1', '1001', '111', 'delivered'],
+      ['out-2', '1002', '333', 'read'],
+      ['out-3', '1002', '333', 'played'],
     ]);
     expect(parsed.ignored).toHaveLength(1);
   });
@@ -519,7 +526,7 @@ describe('parseWebhook: batches and statuses', () => {
   });
 });
 
-describe('parseWebhook: rejects malformed payloads', () => {
+describe('parseWebhook: what it cannot understand becomes a dead letter, the rest is delivered', () => {
   const SECRET_TEXT = 'my card number is 4111 1111';
 
   /** A valid body with a customer's text and phone number in it, to break in various ways. */
@@ -536,89 +543,134 @@ describe('parseWebhook: rejects malformed payloads', () => {
       ]),
     );
 
-  /** The error names the problem's path and leaks neither message text nor phone numbers. */
-  function expectSafeError(body: unknown, path: string): void {
-    const { error, issues } = parsedError(body);
-    expect(error).toContain(path);
-    expect(issues.map((i) => i.path)).toContain(path);
-    for (const text of [error, JSON.stringify(issues)]) {
-      expect(text).not.toContain(SECRET_TEXT);
-      expect(text).not.toContain(WA_ID);
-      expect(text).not.toContain('Secret Name');
-    }
+  /** The reason names the problem's path and leaks neither message text nor phone numbers. */
+  function expectSafeReason(body: unknown, path: string): DeadLetterPart {
+    const letters = deadLettersOf(body);
+    const letter = letters.find((d) => d.reason.includes(path));
+    expect(
+      letter,
+      `a dead letter naming ${path}, got ${JSON.stringify(letters.map((d) => d.reason))}`,
+    ).toBeDefined();
+    expect(letter!.reason).not.toContain(SECRET_TEXT);
+    expect(letter!.reason).not.toContain(WA_ID);
+    expect(letter!.reason).not.toContain('Secret Name');
+    return letter!;
   }
 
-  it('rejects a text message without text.body, naming the path', () => {
+  it('keeps a text message without text.body, and delivers its neighbour', () => {
     const body = sensitiveBody();
     delete body.entry[0].changes[0].value.messages[1].text.body;
-    const { error } = parsedError(body);
-    expect(error).toBe(
-      'Invalid WhatsApp webhook payload: entry[0].changes[0].value.messages[1].text.body: Required',
+    const parsed = parseWebhook(body);
+    expect(parsed.messages.map((m) => m.id)).toEqual(['wamid.A']);
+    expect(parsed.deadLetters.map((d) => d.reason)).toEqual([
+      'entry[0].changes[0].value.messages[1]: text.body: Required',
+    ]);
+    // The dead letter is a webhook body with only that message (and its sender's contact): replayable.
+    const kept = parsed.deadLetters[0]!.body as any;
+    expect(kept.object).toBe('whatsapp_business_account');
+    expect(kept.entry[0].changes[0].value.messages.map((m: any) => m.id)).toEqual(['wamid.B']);
+    expect(kept.entry[0].changes[0].value.metadata.phone_number_id).toBe(
+      body.entry[0].changes[0].value.metadata.phone_number_id,
     );
-    expectSafeError(body, 'entry[0].changes[0].value.messages[1].text.body');
+    expectSafeReason(body, 'messages[1]: text.body');
   });
 
-  it('rejects a text message without text at all', () => {
+  it('keeps a text message without text at all, and a message without id', () => {
     const body = sensitiveBody();
     delete body.entry[0].changes[0].value.messages[0].text;
-    expectSafeError(body, 'entry[0].changes[0].value.messages[0].text');
-  });
-
-  it('rejects a message without id', () => {
-    const body = sensitiveBody();
     delete body.entry[0].changes[0].value.messages[1].id;
-    expectSafeError(body, 'entry[0].changes[0].value.messages[1].id');
+    expectSafeReason(body, 'messages[0]: text: Required');
+    expectSafeReason(body, 'messages[1]: id: Required');
+    expect(parseWebhook(body).messages).toEqual([]);
   });
 
-  it('rejects entry that is not an array', () => {
-    const { error } = parsedError({ object: 'whatsapp_business_account', entry: 'nope' });
-    expect(error).toMatch(/entry: Expected array, got string/);
+  it('keeps a body that is not a WhatsApp webhook at all, whole', () => {
+    for (const body of [
+      null,
+      { object: 'page', entry: [] },
+      { object: 'whatsapp_business_account', entry: 'nope' },
+    ]) {
+      const letters = deadLettersOf(body);
+      expect(letters).toEqual([
+        { reason: 'not a WhatsApp Business Account webhook (object, entry[])', body },
+      ]);
+    }
   });
 
-  it('rejects a body that is not a WhatsApp webhook at all', () => {
-    expect(parsedError(null).error).toContain('(root): Expected object, got null');
-    expect(parsedError({ object: 'page', entry: [] }).error).toContain(
-      'object: Expected "whatsapp_business_account"',
-    );
-  });
-
-  it('rejects wrong types without echoing the offending value', () => {
+  it('keeps wrong types without echoing the offending value', () => {
     const body = sensitiveBody();
     body.entry[0].changes[0].value.messages[0].timestamp = SECRET_TEXT;
     body.entry[0].changes[0].value.messages[1].text.body = { nested: SECRET_TEXT };
-    body.entry[0].changes[0].value.contacts = WA_ID;
-    const { issues } = parsedError(body);
-    expect(issues).toEqual([
-      { path: 'entry[0].changes[0].value.contacts', problem: 'Expected array, got string' },
-      { path: 'entry[0].changes[0].value.messages[0].timestamp', problem: 'Expected Unix seconds' },
-      { path: 'entry[0].changes[0].value.messages[1].text.body', problem: 'Expected string, got object' },
+    expect(reasonsOf(body)).toEqual([
+      'entry[0].changes[0].value.messages[0]: timestamp: Expected Unix seconds',
+      'entry[0].changes[0].value.messages[1]: text.body: Expected string, got object',
     ]);
-    expectSafeError(body, 'entry[0].changes[0].value.contacts');
   });
 
-  it('rejects a messages change without metadata.phone_number_id', () => {
+  it('ignores contacts of the wrong shape (they only carry profile names)', () => {
     const body = sensitiveBody();
-    delete body.entry[0].changes[0].value.metadata.phone_number_id;
-    expectSafeError(body, 'entry[0].changes[0].value.metadata.phone_number_id');
+    body.entry[0].changes[0].value.contacts = WA_ID;
+    const parsed = parsedOk(body);
+    expect(parsed.messages).toHaveLength(2);
+    expect(parsed.messages[0]).not.toHaveProperty('displayName');
   });
 
-  it('rejects malformed known payloads: media without id, reaction without message_id, failed status errors', () => {
+  it('keeps a whole change whose metadata.phone_number_id is missing or not a phone number id', () => {
+    const missing = sensitiveBody();
+    delete missing.entry[0].changes[0].value.metadata.phone_number_id;
+    expectSafeReason(missing, 'entry[0].changes[0].value: metadata.phone_number_id: Required');
+    for (const bad of ['<script>alert(1)</script>', '{{7*7}}', '123\u0000456', '12 34', 'x'.repeat(30)]) {
+      const body = sensitiveBody();
+      body.entry[0].changes[0].value.metadata.phone_number_id = bad;
+      const parsed = parseWebhook(body);
+      expect(parsed.messages).toEqual([]);
+      expect(parsed.deadLetters.map((d) => d.reason)).toEqual([
+        'entry[0].changes[0].value: metadata.phone_number_id: not a phone number id',
+      ]);
+    }
+  });
+
+  it('keeps messages whose ids are not in Meta formats: control characters, markup, template syntax', () => {
+    for (const [field, bad] of [
+      ['from', '3361234\u00005678'],
+      ['from', '<script>'],
+      ['from', '{{7*7}}'],
+      ['from', '+33612345678'],
+      ['id', 'wamid.\u0007bell'],
+      ['id', '<img src=x>'],
+      ['id', 'x'.repeat(300)],
+    ] as const) {
+      const body = sensitiveBody();
+      body.entry[0].changes[0].value.messages[0][field] = bad;
+      const parsed = parseWebhook(body);
+      expect(
+        parsed.messages.map((m) => m.id),
+        `${field}=${JSON.stringify(bad)}`,
+      ).toEqual(['wamid.B']);
+      expect(parsed.deadLetters).toHaveLength(1);
+      expect(parsed.deadLetters[0]!.reason).toMatch(
+        /messages\[0\]: (from: not a WhatsApp id|id: not a WhatsApp message id)/,
+      );
+    }
+  });
+
+  it('keeps malformed known payloads: media without id, reaction without message_id, failed status errors', () => {
     const image = mutable(hooks.messageWebhook(hooks.imageMessage()));
     delete image.entry[0].changes[0].value.messages[0].image.id;
-    expect(parsedError(image).error).toContain('messages[0].image.id: Required');
+    expect(reasonsOf(image)[0]).toContain('messages[0]: image.id: Required');
 
     const reaction = mutable(hooks.messageWebhook(hooks.reactionMessage({ messageId: 'x', emoji: '👍' })));
     delete reaction.entry[0].changes[0].value.messages[0].reaction.message_id;
-    expect(parsedError(reaction).error).toContain('messages[0].reaction.message_id: Required');
+    expect(reasonsOf(reaction)[0]).toContain('messages[0]: reaction.message_id: Required');
 
     const status = mutable(
       hooks.statusWebhook({ messageId: 'x', status: 'failed', errors: [hooks.reEngagementError()] }),
     );
     status.entry[0].changes[0].value.statuses[0].errors[0].code = 'oops';
-    expect(parsedError(status).error).toContain('statuses[0].errors[0].code: Expected number, got string');
+    expect(reasonsOf(status)[0]).toContain('statuses[0]: errors[0].code: Expected number, got string');
   });
 
-  it('rejects a known interactive subtype without its payload, a message without type, an empty id', () => {
+  it('keeps a known interactive subtype without its payload, a message without type, an empty id', () => {
     const body = mutable(
       hooks.webhookBody([
         hooks.messageChangeValue([
@@ -632,31 +684,107 @@ describe('parseWebhook: rejects malformed payloads', () => {
     delete messages[0].interactive.button_reply;
     delete messages[1].type;
     messages[2].id = '';
-    expect(parsedError(body).issues).toEqual([
-      { path: 'entry[0].changes[0].value.messages[0].interactive.button_reply', problem: 'Required' },
-      { path: 'entry[0].changes[0].value.messages[1].type', problem: 'Required' },
-      { path: 'entry[0].changes[0].value.messages[2].id', problem: 'Must not be empty' },
+    expect(reasonsOf(body)).toEqual([
+      'entry[0].changes[0].value.messages[0]: interactive.button_reply: Required',
+      'entry[0].changes[0].value.messages[1]: type: Required',
+      'entry[0].changes[0].value.messages[2]: id: Must not be empty',
     ]);
   });
 
-  it('accepts a numeric timestamp but rejects one of another type', () => {
+  it('delivers an interactive message Meta could not render (only an errors array) as unsupported', () => {
+    const msg: any = {
+      from: WA_ID,
+      id: 'wamid.IE',
+      timestamp: '1749416383',
+      type: 'interactive',
+      errors: [{ code: 131051, title: 'Message type unknown', message: 'Message type unknown' }],
+    };
+    expect(contentOf(msg)).toEqual({
+      kind: 'unsupported',
+      originalType: 'interactive',
+      errors: [{ code: 131051, title: 'Message type unknown', message: 'Message type unknown' }],
+    });
+  });
+
+  it('accepts a numeric timestamp but keeps one of another type', () => {
     const msg = hooks.textMessage({ from: WA_ID, body: 'x' });
     msg.timestamp = 1700000000 as unknown as string;
     expect(parsedOk(hooks.messageWebhook(msg)).messages[0]!.timestampMs).toBe(1_700_000_000_000);
     msg.timestamp = true as unknown as string;
-    expect(parsedError(hooks.messageWebhook(msg)).error).toContain(
-      'messages[0].timestamp: Expected Unix seconds',
+    expect(reasonsOf(hooks.messageWebhook(msg))[0]).toContain(
+      'messages[0]: timestamp: Expected Unix seconds',
     );
   });
 
-  it('lists several problems at once, counting those beyond the first five', () => {
+  it('names several problems of one part at once, counting those beyond the first five', () => {
     const body = sensitiveBody();
-    const value = body.entry[0].changes[0].value;
-    value.messages = Array.from({ length: 7 }, (_, i) => ({ ...value.messages[0], id: `m${i}`, text: {} }));
-    const { error, issues } = parsedError(body);
-    expect(issues).toHaveLength(7);
-    expect(error.split('; ')).toHaveLength(5);
-    expect(error).toMatch(/\(and 2 more\)$/);
+    const message = body.entry[0].changes[0].value.messages[0];
+    Object.assign(message, { id: 7, timestamp: 'x', type: 1, context: 'c', errors: 'e', from: 5 });
+    const [reason] = reasonsOf(body);
+    expect(reason!.split('; ')).toHaveLength(5);
+    expect(reason).toMatch(/\(and \d+ more\)$/);
+  });
+
+  it('cleans NUL, other control characters and lone surrogates out of what it delivers', () => {
+    const msg = hooks.textMessage({ from: WA_ID, body: 'a\u0000b\u0007c\td\ne\uD800f' });
+    const [message] = parsedOk(hooks.messageWebhook(msg, { name: 'An\u0000a' })).messages;
+    expect(message!.content).toEqual({ kind: 'text', body: 'abc\td\ne\uFFFDf' });
+    expect(message!.displayName).toBe('Ana');
+  });
+
+  it('keeps a message larger than any WhatsApp message as a dead letter', () => {
+    const msg = hooks.textMessage({ from: WA_ID, body: 'x'.repeat(100_000) });
+    expect(reasonsOf(hooks.messageWebhook(msg))).toEqual([
+      'entry[0].changes[0].value.messages[0]: larger than any WhatsApp message',
+    ]);
+  });
+});
+
+describe('parseWebhook: edits, deletions and number changes', () => {
+  it('normalises an edit (new text or caption) and a revoke to the message they change', () => {
+    expect(
+      contentOf({
+        from: WA_ID,
+        id: 'wamid.E1',
+        timestamp: '1749416383',
+        type: 'edit',
+        edit: { original_message_id: 'wamid.ORIG', message: { type: 'text', text: { body: 'new words' } } },
+      } as any),
+    ).toEqual({ kind: 'edit', originalMessageId: 'wamid.ORIG', body: 'new words' });
+    expect(
+      contentOf({
+        from: WA_ID,
+        id: 'wamid.E2',
+        timestamp: '1749416383',
+        type: 'edit',
+        edit: {
+          original_message_id: 'wamid.ORIG',
+          message: { type: 'image', image: { id: 'm1', mime_type: 'image/jpeg', caption: 'new caption' } },
+        },
+      } as any),
+    ).toEqual({ kind: 'edit', originalMessageId: 'wamid.ORIG', body: 'new caption' });
+    expect(
+      contentOf({
+        from: WA_ID,
+        id: 'wamid.R1',
+        timestamp: '1749416383',
+        type: 'revoke',
+        revoke: { original_message_id: 'wamid.ORIG' },
+      } as any),
+    ).toEqual({ kind: 'revoke', originalMessageId: 'wamid.ORIG' });
+  });
+
+  it("carries user_changed_number's new WhatsApp id", () => {
+    expect(
+      contentOf(
+        hooks.systemMessage({
+          from: WA_ID,
+          body: 'User A changed from 33612345678 to 33698765432',
+          systemType: 'user_changed_number',
+          newWaId: '33698765432',
+        } as any),
+      ),
+    ).toMatchObject({ kind: 'system', systemType: 'user_changed_number', newWaId: '33698765432' });
   });
 });
 

@@ -54,8 +54,8 @@ describe('conversation workflow timers (time-skipping test server, real activiti
         timestamp,
       }),
     );
-    if (!parsed.ok) throw new Error(parsed.error);
-    return parsed.value.messages[0]!;
+    if (parsed.deadLetters.length) throw new Error(parsed.deadLetters[0]!.reason);
+    return parsed.messages[0]!;
   }
 
   const deliver = (taskQueue: string, message: InboundMessage) => parley.deliver(taskQueue, message);

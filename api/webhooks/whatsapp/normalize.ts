@@ -1,7 +1,15 @@
 /**
  * Turns Meta's webhook POST body into the normalised `InboundMessage` / `DeliveryStatus` shapes the
  * workflows consume. Pure and synchronous: validation and mapping only, no I/O.
+ *
+ * Each message and status is validated on its own: one part that does not fit (a shape Meta never
+ * documented, an identifier in the wrong format, a message too large for a signal) becomes a dead
+ * letter — the reason and a webhook body holding only that part, to replay after a fix — and
+ * everything else in the delivery is still delivered. Meta retries a refused delivery for days, so
+ * nothing signed is refused for its content.
  */
+import { cleanStrings } from '../../../domain/text.js';
+import { isMessageId, isPhoneNumberId, isWaId } from '../../../domain/whatsapp-ids.js';
 import type {
   DeliveryState,
   DeliveryStatus,
@@ -10,9 +18,10 @@ import type {
   WhatsAppError,
 } from '../../../workflows/definitions.js';
 import {
-  webhookBodySchema,
+  messagesChangeValueSchema,
   webhookErrorMap,
-  type MessagesChangeValue,
+  webhookMessageSchema,
+  webhookStatusSchema,
   type MetaError,
   type WebhookMessage,
   type WebhookStatus,
@@ -30,26 +39,30 @@ export interface UnknownItem {
   id: string;
 }
 
+/**
+ * A part of a delivery that could not be understood or routed. `reason` names the problem and its
+ * path, never a value (it is logged); `body` is a webhook body holding only this part.
+ */
+export interface DeadLetterPart {
+  reason: string;
+  body: unknown;
+}
+
 /** Everything one webhook POST carried, in payload order. */
 export interface ParsedWebhook {
   messages: InboundMessage[];
   statuses: DeliveryStatus[];
   ignored: IgnoredItem[];
   unknown: UnknownItem[];
+  deadLetters: DeadLetterPart[];
+  /** Each message's and status's own webhook body, to keep as a dead letter if Temporal refuses it. */
+  partBodies: Map<InboundMessage | DeliveryStatus, unknown>;
 }
 
-/** One schema violation: where (`entry[0].changes[0].value.messages[1].text.body`) and what kind. */
-export interface WebhookIssue {
-  path: string;
-  problem: string;
-}
-
-/** `error` is one human-readable line built from `issues`; neither contains payload values (PII). */
-export type ParseWebhookResult =
-  { ok: true; value: ParsedWebhook } | { ok: false; error: string; issues: WebhookIssue[] };
-
-/** How many issues the one-line `error` spells out; the rest are counted. */
-const MAX_ISSUES_IN_MESSAGE = 5;
+/** How many schema issues a dead letter's reason spells out; the rest are counted. */
+const MAX_ISSUES_IN_REASON = 5;
+/** A message larger than this (as JSON) cannot be from Meta (texts are ≤ 4,096 characters). */
+const MAX_MESSAGE_JSON_CHARS = 64 * 1024;
 
 const deliveryStates: ReadonlySet<string> = new Set<DeliveryState>([
   'sent',
@@ -61,72 +74,168 @@ const deliveryStates: ReadonlySet<string> = new Set<DeliveryState>([
   'warning',
 ]);
 
-/** Validates a webhook body and normalises every message and status in it, in payload order. */
-export function parseWebhook(body: unknown): ParseWebhookResult {
-  const parsed = webhookBodySchema.safeParse(body, { error: webhookErrorMap });
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((issue) => ({
-      path: formatIssuePath(issue.path),
-      problem: issue.message,
-    }));
-    return { ok: false, error: describeIssues(issues), issues };
-  }
+type Json = Record<string, unknown>;
+const isRecord = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-  const out: ParsedWebhook = { messages: [], statuses: [], ignored: [], unknown: [] };
-  for (const entry of parsed.data.entry) {
-    for (const change of entry.changes) {
-      if (change.kind === 'other') {
+/** Parses a webhook body: every part that fits is normalised, every other part is a dead letter. */
+export function parseWebhook(body: unknown): ParsedWebhook {
+  const out: ParsedWebhook = {
+    messages: [],
+    statuses: [],
+    ignored: [],
+    unknown: [],
+    deadLetters: [],
+    partBodies: new Map(),
+  };
+  if (!isRecord(body) || body.object !== 'whatsapp_business_account' || !Array.isArray(body.entry)) {
+    out.deadLetters.push({ reason: 'not a WhatsApp Business Account webhook (object, entry[])', body });
+    return out;
+  }
+  body.entry.forEach((entry: unknown, i) => {
+    if (!isRecord(entry) || !Array.isArray(entry.changes)) {
+      out.deadLetters.push({ reason: `entry[${i}]: expected an object with changes[]`, body: bodyOf(entry) });
+      return;
+    }
+    entry.changes.forEach((change: unknown, j) => {
+      const where = `entry[${i}].changes[${j}]`;
+      if (!isRecord(change) || typeof change.field !== 'string') {
+        out.deadLetters.push({
+          reason: `${where}: expected an object with a field`,
+          body: bodyOf(entry, change),
+        });
+      } else if (change.field !== 'messages') {
         out.ignored.push({
           reason: 'webhook field not handled',
-          detail: `field=${change.field} entry=${entry.id}`,
+          detail: `field=${change.field} entry=${String(entry.id)}`,
         });
-        continue;
+      } else {
+        collectChange(entry, change.value, `${where}.value`, out);
       }
-      collectChange(change.value, out);
-    }
-  }
-  return { ok: true, value: out };
+    });
+  });
+  return out;
 }
 
-function collectChange(value: MessagesChangeValue, out: ParsedWebhook): void {
-  const phoneNumberId = value.metadata.phone_number_id;
+/** A webhook body holding only `change` of `entry` (or the whole entry): what a dead letter keeps. */
+function bodyOf(entry: unknown, change?: unknown, value?: unknown): Json {
+  const id = isRecord(entry) ? entry.id : undefined;
+  const changes =
+    change === undefined
+      ? isRecord(entry)
+        ? entry.changes
+        : undefined
+      : [value === undefined ? change : { field: 'messages', value }];
+  return { object: 'whatsapp_business_account', entry: [{ id, changes }] };
+}
 
-  if (value.errors?.length) {
+function collectChange(entry: Json, rawValue: unknown, where: string, out: ParsedWebhook): void {
+  // The envelope of the change: metadata (which business number), contacts, and the part arrays.
+  const envelope = messagesChangeValueSchema
+    .pick({ metadata: true, errors: true })
+    .safeParse(rawValue, { error: webhookErrorMap });
+  const value = isRecord(rawValue) ? rawValue : {};
+  if (!envelope.success || !isPhoneNumberId(envelope.data.metadata.phone_number_id)) {
+    const reason = envelope.success
+      ? 'metadata.phone_number_id: not a phone number id'
+      : describe(envelope.error);
+    out.deadLetters.push({ reason: `${where}: ${reason}`, body: bodyOf(entry, {}, rawValue) });
+    return;
+  }
+  const phoneNumberId = envelope.data.metadata.phone_number_id;
+  if (envelope.data.errors?.length) {
     // Meta reports problems with the webhook itself here (e.g. 131000); nothing to deliver, but worth logging.
     out.ignored.push({
       reason: 'change value carried errors',
-      detail: `codes=${value.errors.map((e) => e.code).join(',')}`,
+      detail: `codes=${envelope.data.errors.map((e) => e.code).join(',')}`,
     });
   }
+  const contacts = Array.isArray(value.contacts) ? value.contacts.filter(isRecord) : [];
+  /** A webhook body with this one part (and the contact it names), for a dead letter. */
+  const partBody = (key: 'messages' | 'statuses', part: unknown) => {
+    const from = isRecord(part) ? part.from : undefined;
+    const contact = contacts.filter((c) => c.wa_id === from);
+    return bodyOf(
+      entry,
+      {},
+      { ...value, contacts: contact, messages: undefined, statuses: undefined, [key]: [part] },
+    );
+  };
 
-  for (const message of value.messages ?? []) {
-    if (message.from === undefined) {
-      out.ignored.push({
-        reason: 'message has no sender (from)',
-        detail: `id=${message.id} type=${message.type}`,
-      });
-      continue;
+  asArray(value.messages).forEach((raw, k) => {
+    const at = `${where}.messages[${k}]`;
+    const result = toInboundMessage(raw, phoneNumberId, contacts);
+    if (typeof result === 'string')
+      out.deadLetters.push({ reason: `${at}: ${result}`, body: partBody('messages', raw) });
+    else {
+      out.messages.push(result.message);
+      out.partBodies.set(result.message, partBody('messages', raw));
+      if (result.unknownType !== undefined)
+        out.unknown.push({ type: result.unknownType, id: result.message.id });
     }
-    const displayName = value.contacts?.find((c) => c.wa_id === message.from)?.profile?.name;
-    const { content, unknownType } = toContent(message);
-    if (unknownType !== undefined) out.unknown.push({ type: unknownType, id: message.id });
-    out.messages.push({
-      id: message.id,
-      phoneNumberId,
-      waId: message.from,
-      ...(displayName !== undefined && { displayName }),
-      timestampMs: Number(message.timestamp) * 1000,
-      ...(message.context?.id !== undefined && { contextMessageId: message.context.id }),
-      content,
-    });
-  }
-
-  for (const status of value.statuses ?? []) {
-    const normalised = toDeliveryStatus(status, phoneNumberId);
+  });
+  asArray(value.statuses).forEach((raw, k) => {
+    const at = `${where}.statuses[${k}]`;
+    const parsed = webhookStatusSchema.safeParse(raw, { error: webhookErrorMap });
+    if (!parsed.success) {
+      out.deadLetters.push({ reason: `${at}: ${describe(parsed.error)}`, body: partBody('statuses', raw) });
+      return;
+    }
+    const normalised = toDeliveryStatus(parsed.data, phoneNumberId);
     if (typeof normalised === 'string')
-      out.ignored.push({ reason: normalised, detail: `id=${status.id} status=${status.status}` });
-    else out.statuses.push(normalised);
-  }
+      out.ignored.push({ reason: normalised, detail: `id=${parsed.data.id} status=${parsed.data.status}` });
+    else if (!isMessageId(normalised.messageId) || !isWaId(normalised.recipientId))
+      out.deadLetters.push({
+        reason: `${at}: id or recipient_id not in Meta's format`,
+        body: partBody('statuses', raw),
+      });
+    else {
+      out.statuses.push(normalised);
+      out.partBodies.set(normalised, partBody('statuses', raw));
+    }
+  });
+}
+
+/** A present array, or nothing; anything else where an array belongs is one bad part. */
+function asArray(value: unknown): unknown[] {
+  if (value === undefined || value === null) return [];
+  return Array.isArray(value) ? value : [value];
+}
+
+/** The normalised message, or why it is a dead letter. */
+function toInboundMessage(
+  raw: unknown,
+  phoneNumberId: string,
+  contacts: Json[],
+): { message: InboundMessage; unknownType?: string } | string {
+  const parsed = webhookMessageSchema.safeParse(raw, { error: webhookErrorMap });
+  if (!parsed.success) return describe(parsed.error);
+  const message = parsed.data;
+  // Without a WhatsApp id there is no conversation to route to (yet): kept for a replay.
+  if (message.from === undefined) return 'from: absent (no WhatsApp id to route to)';
+  if (!isMessageId(message.id)) return 'id: not a WhatsApp message id';
+  if (!isWaId(message.from)) return 'from: not a WhatsApp id';
+  if (message.context?.id !== undefined && !isMessageId(message.context.id))
+    return 'context.id: not a WhatsApp message id';
+  const profile = contacts.find((c) => c.wa_id === message.from)?.profile;
+  const displayName = isRecord(profile) && typeof profile.name === 'string' ? profile.name : undefined;
+  const { content, unknownType } = toContent(message);
+  if ((content.kind === 'edit' || content.kind === 'revoke') && !isMessageId(content.originalMessageId))
+    return `${content.kind}.original_message_id: not a WhatsApp message id`;
+  const timestampMs = Number(message.timestamp) * 1000;
+  if (!Number.isSafeInteger(timestampMs)) return 'timestamp: out of range';
+  // Strings are cleaned here, once: nothing downstream (history, Postgres, logs) sees NUL or a
+  // lone surrogate.
+  const normalised: InboundMessage = cleanStrings({
+    id: message.id,
+    phoneNumberId,
+    waId: message.from,
+    ...(displayName !== undefined && { displayName }),
+    timestampMs,
+    ...(message.context?.id !== undefined && { contextMessageId: message.context.id }),
+    content,
+  });
+  if (JSON.stringify(normalised).length > MAX_MESSAGE_JSON_CHARS) return 'larger than any WhatsApp message';
+  return { message: normalised, ...(unknownType !== undefined && { unknownType }) };
 }
 
 /** The content of a message, plus the type to report when it is one we do not model. */
@@ -246,9 +355,27 @@ function toContent(message: WebhookMessage): { content: InboundContent; unknownT
       };
     }
     case 'system': {
-      const { body, type } = message.system;
-      return { content: { kind: 'system', body, ...(type !== undefined && { systemType: type }) } };
+      // user_changed_number carries the customer's new WhatsApp id.
+      const { body, type, wa_id } = message.system;
+      return {
+        content: {
+          kind: 'system',
+          body,
+          ...(type !== undefined && { systemType: type }),
+          ...(isWaId(wa_id) && { newWaId: wa_id }),
+        },
+      };
     }
+    case 'edit': {
+      const edited = message.edit.message;
+      const media = edited.type ? (edited as Record<string, unknown>)[edited.type] : undefined;
+      const caption =
+        media && typeof media === 'object' ? (media as { caption?: unknown }).caption : undefined;
+      const body = edited.text?.body ?? (typeof caption === 'string' ? caption : '');
+      return { content: { kind: 'edit', originalMessageId: message.edit.original_message_id, body } };
+    }
+    case 'revoke':
+      return { content: { kind: 'revoke', originalMessageId: message.revoke.original_message_id } };
     case 'unsupported':
       // Meta names what it could not deliver (e.g. 'edit', 'poll_creation') when it can.
       return { content: unsupported(message.unsupported?.type ?? 'unsupported', message.errors) };
@@ -316,7 +443,7 @@ function toWhatsAppError(error: MetaError): WhatsAppError {
   };
 }
 
-/** Formats a zod issue path as `entry[0].changes[0].value.messages[1].text.body` (`(root)` when empty). */
+/** Formats a zod issue path as `text.body` / `messages[1].text.body` (`(root)` when empty). */
 export function formatIssuePath(path: readonly PropertyKey[]): string {
   let out = '';
   for (const key of path) {
@@ -326,8 +453,10 @@ export function formatIssuePath(path: readonly PropertyKey[]): string {
   return out === '' ? '(root)' : out;
 }
 
-function describeIssues(issues: WebhookIssue[]): string {
-  const shown = issues.slice(0, MAX_ISSUES_IN_MESSAGE).map((i) => `${i.path}: ${i.problem}`);
+/** One line naming each problem and where it is; the error map keeps values (PII) out of it. */
+function describe(error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] }): string {
+  const issues = error.issues.map((i) => `${formatIssuePath(i.path)}: ${i.message}`);
+  const shown = issues.slice(0, MAX_ISSUES_IN_REASON);
   const more = issues.length - shown.length;
-  return `Invalid WhatsApp webhook payload: ${shown.join('; ')}${more > 0 ? ` (and ${more} more)` : ''}`;
+  return `${shown.join('; ')}${more > 0 ? ` (and ${more} more)` : ''}`;
 }

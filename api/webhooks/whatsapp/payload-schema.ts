@@ -210,7 +210,23 @@ const knownMessage = z.discriminatedUnion('type', [
   // e.g. user_changed_number; system messages come without a `contacts` array.
   messageBase.extend({
     type: z.literal('system'),
-    system: z.looseObject({ body: z.string(), type: z.string().optional() }),
+    system: z.looseObject({ body: z.string(), type: z.string().optional(), wa_id: z.string().optional() }),
+  }),
+  // The customer edited (text, or a media caption) or deleted an earlier message.
+  messageBase.extend({
+    type: z.literal('edit'),
+    edit: z.looseObject({
+      original_message_id: nonEmpty,
+      // The edited message as it now reads: a text, or a media message with its new caption.
+      message: z.looseObject({
+        type: z.string().optional(),
+        text: z.looseObject({ body: z.string() }).optional(),
+      }),
+    }),
+  }),
+  messageBase.extend({
+    type: z.literal('revoke'),
+    revoke: z.looseObject({ original_message_id: nonEmpty }),
   }),
   // Meta could not deliver the content to the API (edits, polls, first message to a coexistence number…).
   messageBase.extend({
@@ -231,6 +247,11 @@ export const knownMessageTypes: ReadonlySet<string> = new Set(
  */
 export const webhookMessageSchema = messageBase.transform((message, ctx) => {
   if (!knownMessageTypes.has(message.type)) {
+    return { ...message, type: 'unknown' as const, originalType: message.type };
+  }
+  // Content Meta could not deliver comes as its type with only an `errors` array (an interactive
+  // message it could not render, say): the customer sent something, so it is kept as unsupported.
+  if (message[message.type] === undefined && message.errors?.length) {
     return { ...message, type: 'unknown' as const, originalType: message.type };
   }
   return reparse(knownMessage, message, ctx);

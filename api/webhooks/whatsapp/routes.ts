@@ -2,25 +2,26 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Logger } from '../../../core/logger.js';
 import type { AppEnv } from '../../app-env.js';
-import type { ConversationGateway } from '../../conversation-gateway.js';
 import { errorBody } from '../../errors.js';
-import { parseWebhook } from './normalize.js';
+import type { WhatsAppIntake } from './intake.js';
 import { verifyWebhookSignature } from './signature.js';
 
 // Meta's payloads are a few KB; anything near this is not from Meta.
 const MAX_WEBHOOK_BYTES = 1024 * 1024;
 
 /**
- * Meta's webhook endpoint. The contract with Meta: answer 200 only once every message is durably
- * with its conversation workflow; answer 5xx otherwise so Meta retries (it does, for up to 7 days,
- * and workflows dedupe the repeats by message id).
+ * Meta's webhook endpoint. The contract with Meta: a forged or unsigned delivery is refused (401)
+ * and a body that is not JSON is a 400; anything else signed is answered 200 once every part is
+ * durably with its conversation workflow or kept as a dead letter — never refused for its content,
+ * because Meta retries a refusal for days and then disables the webhook. 503 only while Temporal or
+ * Postgres is unavailable: Meta retries, workflows dedupe by message id.
  */
 export function createWhatsAppWebhookRoutes(deps: {
   whatsapp: { appSecret: string; verifyToken: string };
-  conversations: ConversationGateway;
+  intake: WhatsAppIntake;
   logger: Logger;
 }) {
-  const { whatsapp, conversations, logger } = deps;
+  const { whatsapp, intake, logger } = deps;
   const app = new Hono<AppEnv>();
 
   app.get('/', (c) => {
@@ -52,27 +53,21 @@ export function createWhatsAppWebhookRoutes(deps: {
       } catch {
         return c.json(errorBody(c, 'malformed_json', 'Body is not valid JSON'), 400);
       }
-      const parsed = parseWebhook(json);
-      if (!parsed.ok) return c.json(errorBody(c, 'invalid_payload', parsed.error), 400);
-
-      const { messages, statuses, ignored, unknown } = parsed.value;
-      const requestId = c.var.requestId;
-      for (const note of ignored) logger.info('webhook item ignored', { ...note, requestId });
-      for (const item of unknown)
-        logger.warn('unknown WhatsApp message type, handled as unsupported', { ...item, requestId });
-
+      let result;
       try {
-        await conversations.deliverMessages(messages);
-        const { orphaned } = await conversations.deliverStatuses(statuses);
-        if (orphaned > 0) logger.debug('statuses without a live conversation', { orphaned });
+        result = await intake.accept(json, { requestId: c.var.requestId });
       } catch (err) {
-        logger.error('webhook not handed to Temporal; asking Meta to retry', { err, requestId });
+        logger.error('webhook not handed to Temporal; asking Meta to retry', {
+          err,
+          requestId: c.var.requestId,
+        });
         return c.json(
           errorBody(c, 'temporarily_unavailable', 'Could not accept the webhook now, retry later'),
           503,
         );
       }
-      return c.json({ received: { messages: messages.length, statuses: statuses.length } }, 200);
+      const { messages, statuses, deadLetters } = result;
+      return c.json({ received: { messages, statuses, deadLetters } }, 200);
     },
   );
   return app;
