@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
 import type { Activities } from '../activities/index.js';
+import { classifyActivityFailures } from './activity-failures.js';
 
 /** The workflow sources, whether we run from TypeScript (tsx, vitest) or from compiled output. */
 export function workflowsPath(): string {
@@ -31,6 +32,7 @@ export async function createParleyWorker(opts: {
     activities: opts.activities,
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: workflowsPath() }),
     ...(opts.identity ? { identity: opts.identity } : {}),
+    interceptors: { activity: [classifyActivityFailures] },
     // Kubernetes sends SIGTERM and waits terminationGracePeriodSeconds (default 30 s): let running
     // activities finish inside that window instead of abandoning them to a timeout.
     shutdownGraceTime: '25s',

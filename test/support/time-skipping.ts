@@ -13,6 +13,7 @@ import { loadConfig } from '../../core/config.js';
 import { silentLogger } from '../../core/logger.js';
 import type { Db } from '../../db/database.js';
 import { createActivityDeps } from '../../worker/dependencies.js';
+import { createParleyWorker } from '../../worker/worker.js';
 import { seedDemoData } from '../../devstack/demo-data.js';
 import { startWhatsAppSandbox, type WhatsAppSandbox } from '../../devstack/whatsapp-sandbox.js';
 import { parseWebhook } from '../../api/webhooks/whatsapp/normalize.js';
@@ -128,7 +129,7 @@ export async function startTimeSkippingParley() {
     async startWorker(overrides: Partial<ConversationSettings> = {}): Promise<{ taskQueue: string }> {
       const taskQueue = `time-skipping-${randomUUID()}`;
       const conversationSettings = { ...TEST_CONVERSATION_SETTINGS, ...overrides };
-      const worker = await Worker.create({
+      const worker = await createParleyWorker({
         connection: env.nativeConnection,
         namespace,
         taskQueue,

@@ -11,18 +11,20 @@ import {
 import { store } from './activities.js';
 import type { TurnAnswer } from './agent-turn.js';
 import type { ConversationContext } from './context.js';
+import { recordOrSkip } from './records.js';
 import type { UnderstoodTurn } from './understand-turn.js';
 
 /** The customer's tier and named owner, looked up once per conversation run. */
 export async function knowCustomer(ctx: ConversationContext): Promise<void> {
   const { state } = ctx;
   if (state.customer.lookedUp) return;
-  const found = await store.lookupCustomer.executeWithOptions(
-    { summary: 'Look up the customer (tier, owner)' },
-    [{ waId: state.waId }],
+  const found = await recordOrSkip(ctx, 'customer lookup', () =>
+    store.lookupCustomer.executeWithOptions({ summary: 'Look up the customer (tier, owner)' }, [
+      { waId: state.waId },
+    ]),
   );
-  state.customer.tier ??= found.tier;
-  if (found.ownerAgentId) state.customer.ownerAgentId = found.ownerAgentId;
+  state.customer.tier ??= found?.tier;
+  if (found?.ownerAgentId) state.customer.ownerAgentId = found.ownerAgentId;
   state.customer.lookedUp = true;
 }
 

@@ -15,6 +15,7 @@ import type { ConversationContext } from './context.js';
 import { keepTicketInStep } from './handoff.js';
 import { composeBotReply } from './legacy-reply.js';
 import { projection } from './projection.js';
+import { recordOrSkip } from './records.js';
 import { sendToCustomer } from './send.js';
 import { appendTurn, humanDuration } from './state.js';
 import { answerSurvey } from './survey.js';
@@ -54,10 +55,12 @@ export async function handleInbound(ctx: ConversationContext): Promise<void> {
   const botAnswers = state.status === 'bot';
   // In parallel: the log write and the blue ticks do not depend on each other.
   await Promise.all([
-    store.recordInboundMessages.executeWithOptions({ summary: `Log ${batch.length} inbound message(s)` }, [
-      projection(ctx),
-      batch,
-    ]),
+    recordOrSkip(ctx, 'log inbound messages', () =>
+      store.recordInboundMessages.executeWithOptions({ summary: `Log ${batch.length} inbound message(s)` }, [
+        projection(ctx),
+        batch,
+      ]),
+    ),
     bestEffort('mark read', () =>
       courtesy.markRead.executeWithOptions(
         { summary: botAnswers ? 'Mark read + typing indicator' : 'Mark read' },

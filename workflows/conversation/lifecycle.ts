@@ -15,6 +15,7 @@ import { ParleyBusinessNumber } from '../search-attributes.js';
 import { local } from './activities.js';
 import type { ConversationContext, ConversationOutcome } from './context.js';
 import { fileReview } from './handoff.js';
+import { recordOrSkip } from './records.js';
 import { reopenedAfterClose } from './state.js';
 import type { conversationWorkflow } from './workflow.js';
 
@@ -35,9 +36,11 @@ export function hasWork(ctx: ConversationContext): boolean {
 export async function startRun(ctx: ConversationContext): Promise<void> {
   const { state, input } = ctx;
   if (!input.carried) {
-    const previous = await local.loadPreviousConversation.executeWithOptions(
-      { summary: 'Load the previous conversation summary' },
-      [ctx.conversationId],
+    const previous = await recordOrSkip(ctx, 'previous conversation', () =>
+      local.loadPreviousConversation.executeWithOptions(
+        { summary: 'Load the previous conversation summary' },
+        [ctx.conversationId],
+      ),
     );
     if (previous) {
       state.summary = previous.summary;

@@ -8,6 +8,7 @@ import { bestEffort } from '../failures.js';
 import { ParleyAssignedAgent, ParleyEscalated, ParleyStatus } from '../search-attributes.js';
 import { handoffSteps, store } from './activities.js';
 import type { ConversationContext } from './context.js';
+import { recordOrSkip } from './records.js';
 
 /** Writes the projection (and any transitions) and refreshes what the Web UI shows. */
 export async function project(ctx: ConversationContext): Promise<void> {
@@ -20,9 +21,11 @@ export async function project(ctx: ConversationContext): Promise<void> {
     );
   }
   for (const record of queues.surveyRecords.splice(0)) {
-    await store.recordCsatSurvey.executeWithOptions(
-      { summary: record.skippedReason ? 'Record a skipped survey' : 'Record the survey sent' },
-      [record],
+    await recordOrSkip(ctx, 'survey record', () =>
+      store.recordCsatSurvey.executeWithOptions(
+        { summary: record.skippedReason ? 'Record a skipped survey' : 'Record the survey sent' },
+        [record],
+      ),
     );
   }
   const pending = queues.transitions.splice(0);
@@ -39,10 +42,12 @@ export async function project(ctx: ConversationContext): Promise<void> {
   setCurrentDetails(currentDetails(ctx));
   if (pending.length === 0) return;
   for (const t of pending) {
-    await store.projectConversation.executeWithOptions({ summary: `Status ${t.from ?? 'new'} → ${t.to}` }, [
-      projection(ctx),
-      t,
-    ]);
+    await recordOrSkip(ctx, 'projection', () =>
+      store.projectConversation.executeWithOptions({ summary: `Status ${t.from ?? 'new'} → ${t.to}` }, [
+        projection(ctx),
+        t,
+      ]),
+    );
   }
 }
 

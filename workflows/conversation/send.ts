@@ -6,6 +6,7 @@ import type { AgentReplyResult, DeliveryStatus, TranscriptTurn } from '../defini
 import { describeFailure } from '../failures.js';
 import { store, whatsapp } from './activities.js';
 import type { ConversationContext } from './context.js';
+import { recordOrSkip } from './records.js';
 import { appendTurn, insideServiceWindow, recordSendFailure } from './state.js';
 
 /**
@@ -128,9 +129,9 @@ async function sendOutsideWindow(
 /** Meta's news about a message we sent: recorded; a failure may close the window or the number. */
 export async function handleStatus(ctx: ConversationContext, status: DeliveryStatus): Promise<void> {
   const { state } = ctx;
-  await store.recordDeliveryStatus.executeWithOptions({ summary: `Delivery status: ${status.status}` }, [
-    status,
-  ]);
+  await recordOrSkip(ctx, 'delivery status', () =>
+    store.recordDeliveryStatus.executeWithOptions({ summary: `Delivery status: ${status.status}` }, [status]),
+  );
   if (status.status !== 'failed') return;
   const error = status.errors[0];
   recordSendFailure(state, {

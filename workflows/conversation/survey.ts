@@ -9,6 +9,7 @@ import type { ConversationStatus } from '../definitions.js';
 import { describeFailure } from '../failures.js';
 import { store, whatsapp } from './activities.js';
 import type { ConversationContext } from './context.js';
+import { recordOrSkip } from './records.js';
 import { sendToCustomer } from './send.js';
 import { appendTurn, insideServiceWindow, recordSendFailure, type CsatState } from './state.js';
 import { surveyButtons, type SurveyAnswer } from './survey-answers.js';
@@ -121,9 +122,11 @@ export async function answerSurvey(
     text = customerMessage('csat_comment_thanks', state.language);
   }
   for (const answer of answers) {
-    await store.recordCsatAnswer.executeWithOptions({ summary: 'Record the survey answer' }, [
-      { surveyKey: csat.surveyKey, ...answer, atMs: Date.now() },
-    ]);
+    await recordOrSkip(ctx, 'survey answer', () =>
+      store.recordCsatAnswer.executeWithOptions({ summary: 'Record the survey answer' }, [
+        { surveyKey: csat.surveyKey, ...answer, atMs: Date.now() },
+      ]),
+    );
   }
   if (!csat.awaitingComment) state.csat = undefined;
   await sendToCustomer(ctx, text, replyKey, { role: 'bot' });

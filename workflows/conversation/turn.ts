@@ -18,6 +18,7 @@ import { answerTurn, MODEL_HISTORY_TURNS, refreshSummary, type TurnAnswer } from
 import type { ConversationContext } from './context.js';
 import { escalationAfter, escalationSignals, knowCustomer, refundRefusal } from './escalation.js';
 import { handOff, handoffText, scheduleReview } from './handoff.js';
+import { recordOrSkip } from './records.js';
 import { sendToCustomer } from './send.js';
 import { keepBotIdleTimer, transition } from './transitions.js';
 import type { UnderstoodTurn } from './understand-turn.js';
@@ -201,26 +202,28 @@ async function recordTurn(
   const escalated = decision
     ? `; escalation ${decision.rule} (${decision.handling}): ${decision.reason}`
     : '';
-  await store.recordBotTurn.executeWithOptions({ summary: `Record answer (${mode})` }, [
-    {
-      turnKey: replyKey,
-      conversationId: ctx.conversationId,
-      mode,
-      reason: `${answer.reason}${escalated}`,
-      ...(language ? { language } : {}),
-      ...((answer.intent ?? analysis?.intent) ? { intent: answer.intent ?? analysis?.intent } : {}),
-      ...(answer.confidence !== undefined ? { confidence: answer.confidence } : {}),
-      needsHuman: plan.handOffNow,
-      citedChunkIds: answer.citedChunkIds,
-      toolCalls: answer.toolCalls,
-      ...(answer.cost.model ? { model: answer.cost.model } : {}),
-      modelRounds: answer.cost.rounds,
-      promptTokens: answer.cost.promptTokens,
-      completionTokens: answer.cost.completionTokens,
-      modelLatencyMs: answer.cost.latencyMs,
-      atMs: Date.now(),
-    },
-  ]);
+  await recordOrSkip(ctx, 'turn record', () =>
+    store.recordBotTurn.executeWithOptions({ summary: `Record answer (${mode})` }, [
+      {
+        turnKey: replyKey,
+        conversationId: ctx.conversationId,
+        mode,
+        reason: `${answer.reason}${escalated}`,
+        ...(language ? { language } : {}),
+        ...((answer.intent ?? analysis?.intent) ? { intent: answer.intent ?? analysis?.intent } : {}),
+        ...(answer.confidence !== undefined ? { confidence: answer.confidence } : {}),
+        needsHuman: plan.handOffNow,
+        citedChunkIds: answer.citedChunkIds,
+        toolCalls: answer.toolCalls,
+        ...(answer.cost.model ? { model: answer.cost.model } : {}),
+        modelRounds: answer.cost.rounds,
+        promptTokens: answer.cost.promptTokens,
+        completionTokens: answer.cost.completionTokens,
+        modelLatencyMs: answer.cost.latencyMs,
+        atMs: Date.now(),
+      },
+    ]),
+  );
 }
 
 /** The hand-off now, or the review queued, the idle timer and (every few turns) the summary. */
