@@ -73,4 +73,6 @@ class ClassifyFailures implements ActivityInboundCallsInterceptor {
 }
 
 /** The worker's activity interceptor (regular and local activities alike). */
-export const classifyActivityFailures: ActivityInterceptorsFactory = () => ({ inbound: new ClassifyFailures() });
+export const classifyActivityFailures: ActivityInterceptorsFactory = () => ({
+  inbound: new ClassifyFailures(),
+});
