@@ -120,6 +120,8 @@ export interface WhatsAppSandbox {
   delayNext(n: number, ms: number, opts?: { target?: SandboxFaultTarget }): void;
   /** Resolves with the first sent message (already recorded or future) matching `predicate`. */
   waitForSent(predicate: (m: SandboxSentMessage) => boolean, timeoutMs?: number): Promise<SandboxSentMessage>;
+  /** Drops pending faults and delays: the Graph API is healthy again (what was recorded stays). */
+  clearFaults(): void;
   /** Forgets recorded messages, reads, uploads, downloads, media and pending faults (seq keeps counting). */
   clear(): void;
   close(): Promise<void>;
@@ -551,6 +553,11 @@ export async function startWhatsAppSandbox(opts: WhatsAppSandboxOptions = {}): P
         }, timeoutMs);
         waiters.add(waiter);
       });
+    },
+
+    clearFaults() {
+      faults.length = 0;
+      delays.length = 0;
     },
 
     clear() {

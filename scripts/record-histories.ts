@@ -186,6 +186,7 @@ async function main() {
     ['handoff-sla-reminders', handoffSlaReminders],
     ['confirmed-action-fails', confirmedActionFails],
     ['refund-settles-after-resolve', refundSettlesAfterResolve],
+    ['whatsapp-outage-redelivery', whatsappOutageRedelivery],
   ];
   const wanted = process.argv.slice(2);
   const unknown = wanted.filter((w) => !scenarios.some(([name]) => name === w));
@@ -571,6 +572,23 @@ async function refundSettlesAfterResolve(ctx: Ctx) {
   await c.operator('POST', `/api/refunds/${encodeURIComponent(refundId)}/approve`, { by: 'agent-ana' });
   const outcome: unknown = await c.handle().result();
   console.log(`  refund-settles-after-resolve completed: ${JSON.stringify(outcome)}`);
+  return { workflowId: c.id };
+}
+
+/**
+ * The Graph API answers 5xx for about twenty seconds: the reply's quick attempts run out, the
+ * conversation waits on its own backoff timer (the send pending in the state) and delivers it once
+ * WhatsApp is back.
+ */
+async function whatsappOutageRedelivery(ctx: Ctx) {
+  const c = conversation(ctx, ctx.timers, '15550100009');
+  ctx.sandbox.failNext(100_000, { httpStatus: 503, code: 131000, message: 'Something went wrong' });
+  await c.say('What are your opening hours?', 'Iris');
+  await c.view((v) => v.pendingSends.length === 1, 20_000);
+  await new Promise((resolve) => setTimeout(resolve, 5_000));
+  ctx.sandbox.clearFaults();
+  await c.reply(1, 60_000);
+  await c.quiet();
   return { workflowId: c.id };
 }
 

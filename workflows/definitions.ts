@@ -126,6 +126,17 @@ export interface PendingTimerView {
   dueAt: string;
 }
 
+/** A message to the customer that WhatsApp could not take yet: retried until it can be delivered. */
+export interface PendingSend {
+  /** The send's idempotency key (`reply:<message id>`, `agent:<run>:<n>`…). */
+  key: string;
+  what: string;
+  firstFailedAtMs: number;
+  attempts: number;
+  lastReason: string;
+  nextAttemptAtMs: number;
+}
+
 export interface SendFailure {
   atMs: number;
   what: string;
@@ -155,6 +166,8 @@ export interface ConversationView {
   pendingTimers: PendingTimerView[];
   queuedMessages: number;
   recentSendFailures: SendFailure[];
+  /** Messages waiting for WhatsApp to come back (each retried until it can be delivered). */
+  pendingSends: PendingSend[];
   continuedAsNewCount: number;
   /** An action waiting for the customer's confirmation (what a supervisor needs to know of it). */
   pendingAction?: { action: string; summary: string; askedAt: string };
@@ -177,6 +190,8 @@ export interface OperatorInput {
 }
 export interface AgentReplyResult {
   delivered: boolean;
+  /** Not delivered yet: WhatsApp is unavailable and the message is being retried (see pendingSends). */
+  queued?: boolean;
   messageId?: string;
   /** Why it was not delivered (outside the 24-hour window without a template, unreachable, …). */
   reason?: string;

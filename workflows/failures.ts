@@ -25,6 +25,15 @@ export function describeFailure(err: unknown): FailureDescription {
   return { reason: 'Unknown', message: cause instanceof Error ? cause.message : String(cause) };
 }
 
+/**
+ * Whether the step failed for now rather than for good: its retries ran out on a transient error
+ * (rate limit, 5xx, timeout) instead of a non-retryable ApplicationFailure.
+ */
+export function isTransientFailure(err: unknown): boolean {
+  const cause = err instanceof ActivityFailure || err instanceof ChildWorkflowFailure ? err.cause : err;
+  return !(cause instanceof ApplicationFailure && cause.nonRetryable);
+}
+
 /** "PaymentTransientError: timeout": a failure as one line of a record. */
 export function failureText(err: unknown): string {
   const { reason, message } = describeFailure(err);

@@ -66,6 +66,7 @@ describe('recorded conversation histories', () => {
         'handoff-sla-reminders',
         'confirmed-action-fails',
         'refund-settles-after-resolve',
+        'whatsapp-outage-redelivery',
         'bot-replies.before-understand-turn',
         'bot-replies.before-agent-loop',
         'bot-replies.before-escalation-handoff',

@@ -76,8 +76,9 @@ export function workflowModules(entry: string): string[] {
 }
 
 /**
- * The activity types a workflow's code can schedule: every method called on a proxy made by
- * `proxyActivities` / `proxyLocalActivities` in the modules the workflow reaches.
+ * The activity types a workflow's code can schedule: every method called with `executeWithOptions`
+ * (how workflow code here calls activities, so each call has a summary in the Web UI) or directly
+ * on a `proxyActivities` / `proxyLocalActivities` proxy, in the modules the workflow reaches.
  */
 export function schedulableActivityTypes(entry: string): Set<string> {
   const sources = workflowModules(entry).map((f) => readFileSync(f, 'utf8'));
@@ -88,7 +89,8 @@ export function schedulableActivityTypes(entry: string): Set<string> {
   }
   const types = new Set<string>();
   for (const source of sources) {
-    for (const [, proxy, method] of source.matchAll(/\b(\w+)\s*\.\s*(\w+)\s*(?:\.executeWithOptions)?\(/g)) {
+    for (const [, method] of source.matchAll(/\.\s*(\w+)\s*\.executeWithOptions\(/g)) types.add(method!);
+    for (const [, proxy, method] of source.matchAll(/\b(\w+)\s*\.\s*(\w+)\s*\(/g)) {
       if (proxies.has(proxy!) && method !== 'executeWithOptions') types.add(method!);
     }
   }

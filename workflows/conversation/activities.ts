@@ -14,6 +14,12 @@ export const whatsapp = proxyLocalActivities<Activities>({
   // non-retryable ApplicationFailures raised by the Graph client and come back as ActivityFailure.
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 10 },
 });
+// Sends that are redelivered until WhatsApp takes them (send.ts): a few quick attempts here, then
+// the conversation's own backoff on durable timers, visible in the state and the Web UI.
+export const whatsappRedelivered = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '20s',
+  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 3 },
+});
 export const courtesy = proxyLocalActivities<Activities>({
   startToCloseTimeout: '10s',
   retry: { initialInterval: '1s', maximumAttempts: 3 },

@@ -9,6 +9,7 @@ import type {
   ConversationStatus,
   ConversationView,
   InboundMessage,
+  PendingSend,
   SendFailure,
   TranscriptTurn,
 } from '../definitions.js';
@@ -46,6 +47,8 @@ export interface ConversationState {
   windowClosedByMeta: boolean;
   timers: Record<string, TimerState>;
   sendFailures: SendFailure[];
+  /** Sends being retried until WhatsApp takes them (absent in runs before it existed). */
+  pendingSends?: PendingSend[];
   continuedAsNewCount: number;
   /** Counters that make idempotency keys for transitions and agent replies stable across runs. */
   transitionSeq: number;
@@ -191,6 +194,7 @@ export function toView(
       .map(([name, t]) => ({ name, summary: t.summary, dueAt: new Date(t.dueAtMs).toISOString() })),
     queuedMessages: state.pending.length,
     recentSendFailures: state.sendFailures,
+    pendingSends: state.pendingSends ?? [],
     continuedAsNewCount: state.continuedAsNewCount,
     ...(state.pendingAction
       ? {
