@@ -1,5 +1,15 @@
 import type { Db } from '../db/database.js';
-import { applyDeliveryStatus, insertMessage } from '../db/repositories/messages.js';
+import { recordTurnFeedback } from '../db/repositories/bot-turns.js';
+import { recordConversationEvent } from '../db/repositories/conversation-events.js';
+import {
+  applyDeliveryStatus,
+  applyEdit,
+  applyRevoke,
+  insertMessage,
+  outboundKeyOf,
+} from '../db/repositories/messages.js';
+import { moveCustomerWaId } from '../db/repositories/shop.js';
+import { maskPhone } from '../domain/privacy.js';
 import {
   getConversation,
   recordTransition,
@@ -17,6 +27,21 @@ export interface TransitionRecord {
   reason?: string;
   key: string;
   atMs: number;
+}
+
+/** Something the customer did that is not a turn: recorded as what it is. */
+export type CustomerEvent =
+  | { kind: 'reaction'; targetMessageId: string; emoji: string }
+  | { kind: 'edit'; targetMessageId: string; body: string; answered: boolean }
+  | { kind: 'revoke'; targetMessageId: string; answered: boolean }
+  | { kind: 'system'; systemType?: string };
+
+export interface CustomerEventRecord {
+  conversationId: string;
+  /** The event's own WhatsApp message id: one record per event, however often this is retried. */
+  messageId: string;
+  atMs: number;
+  event: CustomerEvent;
 }
 
 export interface PreviousConversation {
@@ -83,6 +108,59 @@ export function createMessageLogActivities(deps: { db: Db }) {
         language: row.language ?? undefined,
         customerTier: row.customer_tier ?? undefined,
       };
+    },
+
+    /**
+     * A reaction (on one of Parley's answers it is feedback on that turn), an edit (the stored text
+     * becomes the new one), a deletion (the stored text is removed), a system notice: recorded as
+     * what it is, never as a question.
+     */
+    async recordCustomerEvent(record: CustomerEventRecord): Promise<void> {
+      const { conversationId, event } = record;
+      const at = new Date(record.atMs);
+      const detail: Record<string, unknown> = {};
+      if (event.kind === 'reaction') {
+        const sendKey = await outboundKeyOf(db, conversationId, event.targetMessageId);
+        detail.onParleyAnswer = sendKey ? await recordTurnFeedback(db, sendKey, event.emoji, at) : false;
+        detail.emoji = event.emoji;
+      } else if (event.kind === 'edit') {
+        detail.logged = await applyEdit(db, conversationId, event.targetMessageId, event.body);
+        detail.answered = event.answered;
+      } else if (event.kind === 'revoke') {
+        detail.logged = await applyRevoke(db, conversationId, event.targetMessageId);
+        detail.answered = event.answered;
+      } else if (event.systemType) detail.systemType = event.systemType;
+      await recordConversationEvent(db, {
+        key: `${conversationId}:${record.messageId}`,
+        conversationId,
+        kind: event.kind,
+        messageId: 'targetMessageId' in event ? event.targetMessageId : record.messageId,
+        detail,
+        at,
+      });
+    },
+
+    /**
+     * The customer changed their WhatsApp number: the built-in customer record follows them, so the
+     * tools still know whose orders are theirs. Recorded (masked numbers only).
+     */
+    async moveCustomerNumber(input: {
+      conversationId: string;
+      messageId: string;
+      fromWaId: string;
+      toWaId: string;
+      atMs: number;
+    }): Promise<{ customersMoved: number }> {
+      const customersMoved = await moveCustomerWaId(db, input.fromWaId, input.toWaId);
+      await recordConversationEvent(db, {
+        key: `${input.conversationId}:${input.messageId}:number-changed`,
+        conversationId: input.conversationId,
+        kind: 'number_changed',
+        messageId: input.messageId,
+        detail: { from: maskPhone(input.fromWaId), to: maskPhone(input.toWaId), customersMoved },
+        at: new Date(input.atMs),
+      });
+      return { customersMoved };
     },
 
     async recordDeliveryStatus(status: DeliveryStatus): Promise<void> {

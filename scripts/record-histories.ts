@@ -31,6 +31,10 @@ import {
 import {
   buttonReplyMessage,
   documentMessage,
+  editMessage,
+  reactionMessage,
+  revokeMessage,
+  systemMessage,
   imageMessage,
   messageChangeValue,
   messageWebhook,
@@ -187,6 +191,7 @@ async function main() {
     ['confirmed-action-fails', confirmedActionFails],
     ['refund-settles-after-resolve', refundSettlesAfterResolve],
     ['whatsapp-outage-redelivery', whatsappOutageRedelivery],
+    ['customer-events', customerEvents],
   ];
   const wanted = process.argv.slice(2);
   const unknown = wanted.filter((w) => !scenarios.some(([name]) => name === w));
@@ -592,6 +597,33 @@ async function whatsappOutageRedelivery(ctx: Ctx) {
   return { workflowId: c.id };
 }
 
+/**
+ * Events that are not questions: a 👍 on Parley's answer, an edit and a deletion of an answered
+ * message, a reaction after the resolution (no reopen, the survey stays), then a number change
+ * that moves the conversation to the new number and closes this one.
+ */
+async function customerEvents(ctx: Ctx) {
+  const c = conversation(ctx, ctx.timers, '15550100010');
+  const first = await c.say('What are your opening hours?', 'Jo');
+  const answer = await c.reply(1);
+  await c.quiet();
+  await c.send(reactionMessage({ id: nextWamid(), messageId: answer.messageId, emoji: '👍' }));
+  await c.send(
+    editMessage({ id: nextWamid(), originalMessageId: first, body: 'When are you open on Sunday?' }),
+  );
+  await c.send(revokeMessage({ id: nextWamid(), originalMessageId: first }));
+  await c.quiet();
+  await c.view((v) => v.status === 'resolved', 20_000);
+  await c.interactive(1, 20_000); // the survey
+  await c.quiet();
+  await c.send(reactionMessage({ id: nextWamid(), messageId: answer.messageId, emoji: '🙏' }));
+  await c.quiet();
+  await c.send(systemMessage({ id: nextWamid(), body: 'User changed number', newWaId: '15550100011' }));
+  const outcome: unknown = await c.handle().result();
+  console.log(`  customer-events completed: ${JSON.stringify(outcome)}`);
+  return { workflowId: c.id };
+}
+
 /** A paid order delivered two days ago (inside the return window), for one of the demo customers. */
 async function insertDeliveredOrder(db: Db, id: string, customerId = 'CUS-1001') {
   const deliveredAt = new Date(Date.now() - 2 * 86_400_000);
@@ -704,6 +736,10 @@ function conversation(ctx: Ctx, stack: Stack, waId: string, phoneNumberId: strin
       });
     },
     waId,
+    /** The customer sends any message (its `from` is set to this customer). */
+    async send(message: MetaMessage) {
+      await post(messageWebhook({ ...message, from: waId } as MetaMessage, { phoneNumberId }));
+    },
     /** The customer taps a reply button. */
     async tap(replyId: string, title: string) {
       await post(

@@ -9,8 +9,8 @@ import { sql, type Kysely } from 'kysely';
  *   `deliveries` instead of adding rows. Rows expire (`expires_at`): the raw part holds customer
  *   data.
  * - `conversation_events`: what happened in a conversation that is not a turn — a reaction, an
- *   edit, a deletion, a number change, a turn suppressed by the loop guard, an input skipped as
- *   poison — once per `event_key`.
+ *   edit, a deletion, a system notice, a number change, a turn suppressed by the loop guard — once
+ *   per `event_key`.
  * - `bot_turns.feedback`: a customer's reaction on one of Parley's answers (👍 / 👎 / another emoji).
  * - `messages.edited_at` / `deleted_at`: the customer edited or deleted the message.
  */

@@ -54,3 +54,49 @@ export async function listConversationMessages(db: Db, conversationId: string) {
     .orderBy('id')
     .execute();
 }
+
+/** The customer edited a message: its stored text becomes the new one. Whether it was logged. */
+export async function applyEdit(
+  db: Db,
+  conversationId: string,
+  waMessageId: string,
+  body: string,
+): Promise<boolean> {
+  const result = await db
+    .updateTable('messages')
+    .set({ body, edited_at: new Date(), updated_at: new Date() })
+    .where('conversation_id', '=', conversationId)
+    .where('wa_message_id', '=', waMessageId)
+    .where('direction', '=', 'inbound')
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+/** The customer deleted a message for everyone: its text and content are removed from the log. */
+export async function applyRevoke(db: Db, conversationId: string, waMessageId: string): Promise<boolean> {
+  const result = await db
+    .updateTable('messages')
+    .set({
+      body: null,
+      payload: JSON.stringify({ deleted: true }),
+      deleted_at: new Date(),
+      updated_at: new Date(),
+    })
+    .where('conversation_id', '=', conversationId)
+    .where('wa_message_id', '=', waMessageId)
+    .where('direction', '=', 'inbound')
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+/** The idempotency key of an outbound message (what it answered: `reply:<inbound id>[:part]`…). */
+export async function outboundKeyOf(db: Db, conversationId: string, waMessageId: string) {
+  const row = await db
+    .selectFrom('messages')
+    .select('idempotency_key')
+    .where('conversation_id', '=', conversationId)
+    .where('wa_message_id', '=', waMessageId)
+    .where('direction', '=', 'outbound')
+    .executeTakeFirst();
+  return row?.idempotency_key ?? undefined;
+}

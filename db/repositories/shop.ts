@@ -278,3 +278,18 @@ export async function findProductNames(db: Db, skus: readonly string[]) {
     .where('sku', 'in', [...skus])
     .execute();
 }
+
+/**
+ * The customer with WhatsApp id `from` now has `to` (WhatsApp's user_changed_number): their record
+ * follows them. Not when another customer already has `to`: that needs a person. How many moved.
+ */
+export async function moveCustomerWaId(db: Db, from: string, to: string): Promise<number> {
+  const taken = await db.selectFrom('shop_customers').select('id').where('wa_id', '=', to).executeTakeFirst();
+  if (taken) return 0;
+  const result = await db
+    .updateTable('shop_customers')
+    .set({ wa_id: to })
+    .where('wa_id', '=', from)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}

@@ -1,7 +1,7 @@
 import type { ColumnType, JSONColumnType } from 'kysely';
 
 export type ConversationEventKind =
-  'reaction' | 'edit' | 'revoke' | 'number_changed' | 'turn_suppressed' | 'input_skipped';
+  'reaction' | 'edit' | 'revoke' | 'system' | 'number_changed' | 'turn_suppressed' | 'input_skipped';
 
 /** What happened in a conversation that is not a turn (see the migration). */
 export interface ConversationEventsTable {

@@ -67,6 +67,7 @@ describe('recorded conversation histories', () => {
         'confirmed-action-fails',
         'refund-settles-after-resolve',
         'whatsapp-outage-redelivery',
+        'customer-events',
         'bot-replies.before-understand-turn',
         'bot-replies.before-agent-loop',
         'bot-replies.before-escalation-handoff',

@@ -12,6 +12,7 @@ import { ParleyLastInboundAt } from '../search-attributes.js';
 import { actionTap, answerActionTap } from './actions.js';
 import { courtesy, store } from './activities.js';
 import type { ConversationContext } from './context.js';
+import { takeCustomerEvents } from './events.js';
 import { keepTicketInStep } from './handoff.js';
 import { composeBotReply } from './legacy-reply.js';
 import { projection } from './projection.js';
@@ -26,6 +27,10 @@ import { understandTurn } from './understand-turn.js';
 
 export async function handleInbound(ctx: ConversationContext): Promise<void> {
   const { state, patches } = ctx;
+  // Reactions, edits, deletions and notices are not questions: handled first, and never reopen.
+  // (Spliced, not replaced: messages the handler queues meanwhile must stay in `pending`.)
+  state.pending.unshift(...(await takeCustomerEvents(ctx, state.pending.splice(0))));
+  if (state.pending.length === 0) return;
   // A tap on the survey's buttons (or the comment after a low score) answers the survey; anything
   // else is a new request and reopens the conversation.
   const survey =
@@ -34,7 +39,7 @@ export async function handleInbound(ctx: ConversationContext): Promise<void> {
       : undefined;
   if (state.status === 'resolved' && !survey) transition(ctx, 'bot', 'customer', 'customer wrote again');
   if (state.status === 'bot') await waitForBurstToEnd(ctx);
-  const batch = state.pending.splice(0);
+  const batch = await takeCustomerEvents(ctx, state.pending.splice(0));
   if (batch.length === 0) return;
   const now = Date.now();
   // The window runs from the customer's message; Meta may deliver late, so never from our receipt.
