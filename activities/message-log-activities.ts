@@ -7,6 +7,7 @@ import {
   applyRevoke,
   insertMessage,
   outboundKeyOf,
+  recentInboundIds,
 } from '../db/repositories/messages.js';
 import { moveCustomerWaId } from '../db/repositories/shop.js';
 import { maskPhone } from '../domain/privacy.js';
@@ -19,6 +20,11 @@ import {
 } from '../db/repositories/conversations.js';
 import { contentText, contentType } from '../domain/message-content.js';
 import type { DeliveryStatus, InboundMessage } from '../workflows/definitions.js';
+
+/** Meta retries an unacknowledged delivery for up to seven days. */
+const META_REDELIVERY_MS = 7 * 24 * 60 * 60_000;
+/** As many ids as a conversation remembers itself (workflows/conversation/state.ts). */
+const SEEN_MESSAGE_IDS_LIMIT = 1_000;
 
 export interface TransitionRecord {
   from: string | null;
@@ -34,7 +40,9 @@ export type CustomerEvent =
   | { kind: 'reaction'; targetMessageId: string; emoji: string }
   | { kind: 'edit'; targetMessageId: string; body: string; answered: boolean }
   | { kind: 'revoke'; targetMessageId: string; answered: boolean }
-  | { kind: 'system'; systemType?: string };
+  | { kind: 'system'; systemType?: string }
+  /** Not the customer's doing but Parley's: it held back from answering (the turn budget). */
+  | { kind: 'turn_suppressed'; turnsInWindow: number; windowMs: number };
 
 export interface CustomerEventRecord {
   conversationId: string;
@@ -46,6 +54,8 @@ export interface CustomerEventRecord {
 
 export interface PreviousConversation {
   summary: string;
+  /** Inbound message ids the closed conversation already had (Meta redelivers for up to 7 days). */
+  recentInboundIds?: string[];
   displayName?: string;
   language?: string;
   customerTier?: string;
@@ -102,8 +112,10 @@ export function createMessageLogActivities(deps: { db: Db }) {
     async loadPreviousConversation(conversationId: string): Promise<PreviousConversation | null> {
       const row = await getConversation(db, conversationId);
       if (!row) return null;
+      const since = new Date(Date.now() - META_REDELIVERY_MS);
       return {
         summary: row.summary,
+        recentInboundIds: await recentInboundIds(db, conversationId, since, SEEN_MESSAGE_IDS_LIMIT),
         displayName: row.display_name ?? undefined,
         language: row.language ?? undefined,
         customerTier: row.customer_tier ?? undefined,
@@ -129,6 +141,9 @@ export function createMessageLogActivities(deps: { db: Db }) {
       } else if (event.kind === 'revoke') {
         detail.logged = await applyRevoke(db, conversationId, event.targetMessageId);
         detail.answered = event.answered;
+      } else if (event.kind === 'turn_suppressed') {
+        detail.turnsInWindow = event.turnsInWindow;
+        detail.windowMs = event.windowMs;
       } else if (event.systemType) detail.systemType = event.systemType;
       await recordConversationEvent(db, {
         key: `${conversationId}:${record.messageId}`,

@@ -85,11 +85,15 @@ interface Ctx {
   timers: Stack;
   /** The same short timers with the scripted model: actions, media, refunds settling late. */
   modelTimers: Stack;
+  /** The scripted model with a history cap of 50 events: a flood keeps it busy past the hard cap. */
+  modelSmall: Stack;
   db: Db;
   openai: ScriptedOpenAI;
 }
 
 const stops: (() => Promise<unknown>)[] = [];
+/** How long the scripted model takes to answer (the flood scenario slows it down). */
+let modelDelayMs = 0;
 
 async function main() {
   // The scenarios fail sends on purpose: the worker's warnings about them are expected noise.
@@ -104,7 +108,10 @@ async function main() {
   stops.unshift(sandbox.close);
   const openai = await startScriptedOpenAI();
   stops.unshift(openai.close);
-  openai.onChat(scriptedAgent);
+  openai.onChat(async (req) => {
+    if (modelDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, modelDelayMs));
+    return scriptedAgent(req);
+  });
 
   const env = (taskQueue: string, extra: Record<string, string> = {}) =>
     loadConfig({
@@ -157,6 +164,14 @@ async function main() {
       OPENAI_API_KEY: 'record',
     }),
   );
+  const modelSmall = await startStack(
+    env('parley-record-histories-model-small', {
+      CONVERSATION_MAX_HISTORY_EVENTS: '50',
+      CONVERSATION_DEBOUNCE_MS: '100',
+      OPENAI_BASE_URL: openai.url,
+      OPENAI_API_KEY: 'record',
+    }),
+  );
   const db = createDb(postgres.databaseUrl('parley_histories'));
   stops.unshift(() => db.destroy());
   await seedDemoData(db);
@@ -171,6 +186,7 @@ async function main() {
     model,
     timers,
     modelTimers,
+    modelSmall,
     db,
     openai,
   };
@@ -192,6 +208,7 @@ async function main() {
     ['refund-settles-after-resolve', refundSettlesAfterResolve],
     ['whatsapp-outage-redelivery', whatsappOutageRedelivery],
     ['customer-events', customerEvents],
+    ['flood-continues-as-new-busy', floodContinuesAsNewBusy],
   ];
   const wanted = process.argv.slice(2);
   const unknown = wanted.filter((w) => !scenarios.some(([name]) => name === w));
@@ -622,6 +639,34 @@ async function customerEvents(ctx: Ctx) {
   const outcome: unknown = await c.handle().result();
   console.log(`  customer-events completed: ${JSON.stringify(outcome)}`);
   return { workflowId: c.id };
+}
+
+/**
+ * A flood faster than the conversation answers (the model takes 300 ms): the run never reaches an
+ * idle point, so past the hard cap it continues as new with the queue in its state. The first
+ * run's history is recorded.
+ */
+async function floodContinuesAsNewBusy(ctx: Ctx) {
+  const c = conversation(ctx, ctx.modelSmall, '15550100012');
+  modelDelayMs = 300;
+  try {
+    const firstRunId = await (async () => {
+      await c.say('flood 0', 'Kim');
+      return (await c.handle().describe()).runId;
+    })();
+    for (let i = 1; i < 120; i++) {
+      await c.say(`flood ${i}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const { runId } = await c.handle().describe();
+      if (runId !== firstRunId) break;
+    }
+    const first = await c.handle(firstRunId).describe();
+    if (first.status.name !== 'CONTINUED_AS_NEW') throw new Error('the flood did not continue as new');
+    await c.quiet();
+    return { workflowId: c.id, runId: firstRunId };
+  } finally {
+    modelDelayMs = 0;
+  }
 }
 
 /** A paid order delivered two days ago (inside the return window), for one of the demo customers. */

@@ -173,6 +173,8 @@ export interface ConversationView {
   pendingAction?: { action: string; summary: string; askedAt: string };
   /** Refunds started from this conversation that have not settled yet (refund ids). */
   refundsInFlight?: string[];
+  /** Parley stopped answering: more turns than the budget allows (an auto-responder loop?). */
+  loopGuard?: { since: string; suppressedTurns: number };
 }
 
 export interface AssignAgentInput {

@@ -100,3 +100,20 @@ export async function outboundKeyOf(db: Db, conversationId: string, waMessageId:
     .executeTakeFirst();
   return row?.idempotency_key ?? undefined;
 }
+
+/**
+ * The ids of the latest inbound messages of a conversation id since `since` (newest first): what a
+ * new run of a closed conversation must not answer again when Meta redelivers it.
+ */
+export async function recentInboundIds(db: Db, conversationId: string, since: Date, limit: number) {
+  const rows = await db
+    .selectFrom('messages')
+    .select('wa_message_id')
+    .where('conversation_id', '=', conversationId)
+    .where('direction', '=', 'inbound')
+    .where('created_at', '>=', since)
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
+  return rows.flatMap((r) => (r.wa_message_id ? [r.wa_message_id] : []));
+}

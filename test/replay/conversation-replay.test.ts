@@ -68,6 +68,7 @@ describe('recorded conversation histories', () => {
         'refund-settles-after-resolve',
         'whatsapp-outage-redelivery',
         'customer-events',
+        'flood-continues-as-new-busy',
         'bot-replies.before-understand-turn',
         'bot-replies.before-agent-loop',
         'bot-replies.before-escalation-handoff',

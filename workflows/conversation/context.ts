@@ -70,6 +70,8 @@ export interface ConversationContext {
   /** Per-run bookkeeping that is not part of the carried state. */
   run: {
     lastArrivalMs: number;
+    /** Signals this run received (Temporal caps a run at 10,000). */
+    signals: number;
     lastUpsertedAttributes: string;
     lastUnderstandingAttributes: string;
     closedBy?: ConversationOutcome;

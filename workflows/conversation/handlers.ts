@@ -38,10 +38,12 @@ export function registerHandlers(ctx: ConversationContext): void {
   const view = () => toView(state, ctx.conversationId, QUERY_TURNS);
 
   setHandler(inboundMessageSignal, (message: InboundMessage) => {
+    ctx.run.signals += 1;
     // Meta delivers at least once and retries for days: drop what this conversation already has.
     if (acceptInbound(state, message)) ctx.run.lastArrivalMs = Date.now();
   });
   setHandler(deliveryStatusSignal, (status: DeliveryStatus) => {
+    ctx.run.signals += 1;
     queues.statuses.push(status);
   });
   setHandler(conversationStateQuery, view);

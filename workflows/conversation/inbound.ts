@@ -14,6 +14,7 @@ import { courtesy, store } from './activities.js';
 import type { ConversationContext } from './context.js';
 import { takeCustomerEvents } from './events.js';
 import { keepTicketInStep } from './handoff.js';
+import { overTurnBudget, suppressTurn } from './loop-guard.js';
 import { composeBotReply } from './legacy-reply.js';
 import { projection } from './projection.js';
 import { recordOrSkip } from './records.js';
@@ -87,6 +88,8 @@ export async function handleInbound(ctx: ConversationContext): Promise<void> {
     turnBatch = batch.filter((m) => !taps.includes(m));
     if (turnBatch.length === 0) return;
   }
+  // An auto-responder loop: past the turn budget Parley stops answering (every message is logged).
+  if (state.status === 'bot' && overTurnBudget(ctx, now)) return suppressTurn(ctx, last, now);
   // Turns recorded before the understanding step existed replay without it.
   const understood = patched('understand-turn') ? await understandTurn(turnBatch, state.language) : undefined;
   if (understood) applyUnderstanding(ctx, customerTurn, understood);

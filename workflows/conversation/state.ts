@@ -73,6 +73,10 @@ export interface ConversationState {
   actionSeq?: number;
   /** Refunds this conversation started, by refund id, until they settle. */
   refundsInFlight?: string[];
+  /** When Parley answered the latest turns (for the turn budget; at most the budget's size). */
+  answeredTurnsAtMs?: number[];
+  /** Set while the turn budget holds Parley back: an auto-responder loop is suspected. */
+  loopGuard?: { sinceMs: number; suppressedTurns: number };
 }
 
 export interface PendingAction {
@@ -206,6 +210,14 @@ export function toView(
         }
       : {}),
     ...(state.refundsInFlight?.length ? { refundsInFlight: state.refundsInFlight } : {}),
+    ...(state.loopGuard
+      ? {
+          loopGuard: {
+            since: new Date(state.loopGuard.sinceMs).toISOString(),
+            suppressedTurns: state.loopGuard.suppressedTurns,
+          },
+        }
+      : {}),
   };
 }
 

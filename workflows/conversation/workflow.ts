@@ -17,7 +17,15 @@ import type { ConversationContext, ConversationInput, ConversationOutcome } from
 import { fileReview, notifyTeam } from './handoff.js';
 import { registerHandlers } from './handlers.js';
 import { handleInbound } from './inbound.js';
-import { closeRun, continueAsNewWhenIdle, hasWork, shouldContinueAsNew, startRun } from './lifecycle.js';
+import {
+  closeRun,
+  continueAsNewBusy,
+  continueAsNewWhenIdle,
+  hasWork,
+  mustContinueAsNew,
+  shouldContinueAsNew,
+  startRun,
+} from './lifecycle.js';
 import { project } from './projection.js';
 import { tellRefundOutcome } from './refunds.js';
 import { handleStatus, sendAgentReplies } from './send.js';
@@ -61,7 +69,7 @@ export async function conversationWorkflow(input: ConversationInput): Promise<Co
       if (!loaded.settings) throw new Error('conversation settings used before they were loaded');
       return loaded.settings;
     },
-    run: { lastArrivalMs: 0, lastUpsertedAttributes: '', lastUnderstandingAttributes: '' },
+    run: { lastArrivalMs: 0, signals: 0, lastUpsertedAttributes: '', lastUnderstandingAttributes: '' },
   };
 
   registerHandlers(ctx);
@@ -72,23 +80,39 @@ export async function conversationWorkflow(input: ConversationInput): Promise<Co
     { summary: 'Load conversation settings' },
     [],
   );
-  await startRun(ctx);
+  const { onlyRedeliveries } = await startRun(ctx);
+  if (onlyRedeliveries && state.pending.length === 0) {
+    // Meta redelivered what a closed conversation had already answered: nothing to start.
+    return { closedBy: 'parley', reason: 'only redeliveries of messages already answered' };
+  }
   await project(ctx);
 
   for (;;) {
     await condition(() => hasWork(ctx));
 
-    for (const status of queues.statuses.splice(0)) await handleStatus(ctx, status);
-    await sendAgentReplies(ctx);
-    for (const name of queues.firedTimers.splice(0)) await handleTimer(ctx, name);
-    for (const notice of queues.refundNotices.splice(0)) await tellRefundOutcome(ctx, notice);
+    await workQueues(ctx);
     if (state.pending.length > 0 && state.status !== 'closed') await handleInbound(ctx);
     armStatusTimers(ctx);
     await project(ctx);
 
     if (state.status === 'closed') return closeRun(ctx);
     if (shouldContinueAsNew(ctx)) await continueAsNewWhenIdle(ctx);
+    else if (mustContinueAsNew(ctx))
+      await continueAsNewBusy(ctx, async () => {
+        await workQueues(ctx);
+        armStatusTimers(ctx);
+        await project(ctx);
+      });
   }
+}
+
+/** Everything but the customer's messages: statuses, agents' replies, fired timers, refund news. */
+async function workQueues(ctx: ConversationContext): Promise<void> {
+  const { queues } = ctx;
+  for (const status of queues.statuses.splice(0)) await handleStatus(ctx, status);
+  await sendAgentReplies(ctx);
+  for (const name of queues.firedTimers.splice(0)) await handleTimer(ctx, name);
+  for (const notice of queues.refundNotices.splice(0)) await tellRefundOutcome(ctx, notice);
 }
 
 /** What each named timer means when it fires (in the status it was meant for). */
