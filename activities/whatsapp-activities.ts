@@ -1,10 +1,20 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Db } from '../db/database.js';
-import { findOutboundByIdempotencyKey, insertMessage } from '../db/repositories/messages.js';
+import {
+  beginSend,
+  completeSend,
+  abandonSend,
+  findOutboundByIdempotencyKey,
+} from '../db/repositories/messages.js';
 import { touchConversation } from '../db/repositories/conversations.js';
 import type { DocumentRenderer } from './pdf/index.js';
 import type { DocumentRef } from './tools/types.js';
-import type { GraphClient, ReplyButton } from './whatsapp/graph-client.js';
+import {
+  WhatsAppErrorTypes,
+  type GraphClient,
+  type GraphErrorDetails,
+  type ReplyButton,
+} from './whatsapp/graph-client.js';
 
 interface SendBase {
   conversationId: string;
@@ -47,6 +57,27 @@ export const DocumentErrorTypes = {
 } as const;
 
 /** A send as the message log has it: the wamid, and whether an earlier attempt had already sent it. */
+/**
+ * How long a retried send waits for Meta's status webhook to name a message an earlier attempt
+ * may have sent. Meta posts `sent` within seconds of accepting a message.
+ */
+const ACKNOWLEDGEMENT_WAIT_MS = 8_000;
+
+/**
+ * Whether a failed attempt may still have sent the message: it got no answer from Meta (a network
+ * failure, a timeout). A Graph error answer, or a failure before Meta was asked (a document that
+ * could not be rendered), sent nothing.
+ */
+function mayHaveReachedMeta(err: unknown): boolean {
+  if (!(err instanceof ApplicationFailure)) return true;
+  const details = err.details?.[0] as GraphErrorDetails | undefined;
+  return (
+    err.type === WhatsAppErrorTypes.Transient &&
+    details?.httpStatus === undefined &&
+    details?.code === undefined
+  );
+}
+
 export interface RecordedSend {
   messageId: string;
   alreadySent: boolean;
@@ -62,9 +93,12 @@ export function createWhatsAppActivities(deps: {
   const { graph, db } = deps;
 
   /**
-   * Sends once per idempotency key. Meta's send API has no idempotency key of its own, so the key
-   * is checked against the message log first; the remaining window (the send succeeded at Meta but
-   * the worker died before recording it) can repeat one message — at least once, never lost.
+   * Sends once per idempotency key. Meta's send API has no idempotency key of its own, so the send
+   * is recorded as `sending` before Meta is asked, and the key goes along as
+   * biz_opaque_callback_data, which Meta echoes in the message's status webhooks. An attempt that
+   * died without Meta's answer (a worker killed mid-request, a timeout) leaves the record `sending`:
+   * the next attempt first waits a few seconds for that status webhook to name the message, and
+   * sends only when none comes — a duplicate needs both the answer and the webhook lost.
    */
   async function sendRecorded(
     req: SendBase,
@@ -72,27 +106,52 @@ export function createWhatsAppActivities(deps: {
     body: string | null,
     send: () => Promise<{ messageId: string; body?: string | null; payload?: Record<string, unknown> }>,
   ): Promise<RecordedSend> {
-    const existing = await findOutboundByIdempotencyKey(db, req.idempotencyKey);
+    const key = req.idempotencyKey;
+    const existing = await findOutboundByIdempotencyKey(db, key);
     if (existing?.wa_message_id) return { messageId: existing.wa_message_id, alreadySent: true };
-
-    // `send` may say what it sent when only it knows (a rendered document's name and caption).
-    const sent = await send();
-    const { messageId } = sent;
-    const sentAt = new Date();
-    const { inserted } = await insertMessage(db, {
+    if (existing?.status === 'sending') {
+      const acknowledged = await waitForAcknowledgement(key);
+      if (acknowledged) return { messageId: acknowledged, alreadySent: true };
+    }
+    await beginSend(db, {
       conversation_id: req.conversationId,
       direction: 'outbound',
-      wa_message_id: messageId,
-      idempotency_key: req.idempotencyKey,
+      idempotency_key: key,
       type,
+      body,
+      payload: JSON.stringify({ to: req.to }),
+      error_code: null,
+      sent_at: new Date(),
+    });
+    let sent: Awaited<ReturnType<typeof send>>;
+    try {
+      sent = await send();
+    } catch (err) {
+      // Unless the request may have reached Meta, nothing went out: the next attempt need not wait.
+      if (!mayHaveReachedMeta(err)) await abandonSend(db, key);
+      throw err;
+    }
+    const sentAt = new Date();
+    await completeSend(db, key, {
+      waMessageId: sent.messageId,
+      // `send` may say what it sent when only it knows (a rendered document's name and caption).
       body: sent.body !== undefined ? sent.body : body,
       payload: JSON.stringify({ ...sent.payload, to: req.to }),
-      status: 'sent',
-      error_code: null,
-      sent_at: sentAt,
+      sentAt,
     });
-    if (inserted) await touchConversation(db, req.conversationId, 'outbound', sentAt);
-    return { messageId, alreadySent: false };
+    await touchConversation(db, req.conversationId, 'outbound', sentAt);
+    return { messageId: sent.messageId, alreadySent: false };
+  }
+
+  /** The message id Meta's status webhook attached to a `sending` record, if one comes in time. */
+  async function waitForAcknowledgement(key: string): Promise<string | undefined> {
+    const deadline = Date.now() + ACKNOWLEDGEMENT_WAIT_MS;
+    for (;;) {
+      const row = await findOutboundByIdempotencyKey(db, key);
+      if (row?.wa_message_id) return row.wa_message_id;
+      if (Date.now() >= deadline) return undefined;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
   }
 
   return {
@@ -102,18 +161,24 @@ export function createWhatsAppActivities(deps: {
     },
 
     async sendText(req: SendTextRequest): Promise<RecordedSend> {
-      return sendRecorded(req, 'text', req.body, () => graph.sendText(req.phoneNumberId, req.to, req.body));
+      return sendRecorded(req, 'text', req.body, () =>
+        graph.sendText(req.phoneNumberId, req.to, req.body, { idempotencyKey: req.idempotencyKey }),
+      );
     },
 
     async sendButtons(req: SendButtonsRequest): Promise<RecordedSend> {
       return sendRecorded(req, 'interactive', req.body, () =>
-        graph.sendInteractiveButtons(req.phoneNumberId, req.to, req.body, req.buttons),
+        graph.sendInteractiveButtons(req.phoneNumberId, req.to, req.body, req.buttons, {
+          idempotencyKey: req.idempotencyKey,
+        }),
       );
     },
 
     async sendTemplate(req: SendTemplateRequest): Promise<RecordedSend> {
       return sendRecorded(req, 'template', `[template ${req.template.name}]`, () =>
-        graph.sendTemplate(req.phoneNumberId, req.to, req.template.name, req.template.language),
+        graph.sendTemplate(req.phoneNumberId, req.to, req.template.name, req.template.language, undefined, {
+          idempotencyKey: req.idempotencyKey,
+        }),
       );
     },
 
@@ -149,11 +214,12 @@ export function createWhatsAppActivities(deps: {
           mimeType: rendered.mimeType,
           filename: rendered.filename,
         });
-        const { messageId } = await graph.sendDocument(req.phoneNumberId, req.to, {
-          mediaId,
-          filename: rendered.filename,
-          caption,
-        });
+        const { messageId } = await graph.sendDocument(
+          req.phoneNumberId,
+          req.to,
+          { mediaId, filename: rendered.filename, caption },
+          { idempotencyKey: req.idempotencyKey },
+        );
         return {
           messageId,
           body: `[document ${rendered.filename}]${caption ? ` ${caption}` : ''}`,

@@ -5,7 +5,7 @@
  * and can inject Meta-shaped failures. It is faithful on purpose: no idempotency, bearer token
  * required, media URLs expire after 5 minutes, uploads are checked against Meta's types and limits.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import { listen } from '../core/listen.js';
 
@@ -120,6 +120,11 @@ export interface WhatsAppSandbox {
   delayNext(n: number, ms: number, opts?: { target?: SandboxFaultTarget }): void;
   /** Resolves with the first sent message (already recorded or future) matching `predicate`. */
   waitForSent(predicate: (m: SandboxSentMessage) => boolean, timeoutMs?: number): Promise<SandboxSentMessage>;
+  /**
+   * Posts Meta's `sent` status webhook for every message accepted from now on, signed with
+   * `appSecret`, as Meta does (with the message's biz_opaque_callback_data); `undefined` stops.
+   */
+  postStatusesTo(target: { url: string; appSecret: string } | undefined): void;
   /** Drops pending faults and delays: the Graph API is healthy again (what was recorded stays). */
   clearFaults(): void;
   /** Forgets recorded messages, reads, uploads, downloads, media and pending faults (seq keeps counting). */
@@ -237,8 +242,63 @@ export async function startWhatsAppSandbox(opts: WhatsAppSandboxOptions = {}): P
     return pending.ms;
   }
 
+  let statusTarget: { url: string; appSecret: string } | undefined;
+
+  /** Meta's `sent` status for an accepted message, posted like Meta: signed, retried a few times. */
+  function postSentStatus(message: SandboxSentMessage): void {
+    const target = statusTarget;
+    if (!target) return;
+    const callback = message.payload.biz_opaque_callback_data;
+    const raw = JSON.stringify({
+      object: 'whatsapp_business_account',
+      entry: [
+        {
+          id: 'sandbox-waba',
+          changes: [
+            {
+              field: 'messages',
+              value: {
+                messaging_product: 'whatsapp',
+                metadata: {
+                  display_phone_number: message.phoneNumberId,
+                  phone_number_id: message.phoneNumberId,
+                },
+                statuses: [
+                  {
+                    id: message.messageId,
+                    status: 'sent',
+                    timestamp: String(Math.floor(message.timestampMs / 1000)),
+                    recipient_id: message.waId,
+                    ...(typeof callback === 'string' ? { biz_opaque_callback_data: callback } : {}),
+                  },
+                ],
+              },
+            },
+          ],
+        },
+      ],
+    });
+    const signature = `sha256=${createHmac('sha256', target.appSecret).update(raw).digest('hex')}`;
+    void (async () => {
+      for (let attempt = 0; attempt < 5; attempt++) {
+        try {
+          const res = await fetch(target.url, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature },
+            body: raw,
+          });
+          if (res.ok) return;
+        } catch {
+          // The receiver is down: Meta retries, so do we.
+        }
+        await new Promise((resolve) => setTimeout(resolve, 500 * 2 ** attempt));
+      }
+    })();
+  }
+
   function record(message: SandboxSentMessage): void {
     sent.push(message);
+    postSentStatus(message);
     opts.onSend?.(message);
     for (const w of [...waiters]) {
       if (w.predicate(message)) {
@@ -553,6 +613,10 @@ export async function startWhatsAppSandbox(opts: WhatsAppSandboxOptions = {}): P
         }, timeoutMs);
         waiters.add(waiter);
       });
+    },
+
+    postStatusesTo(target) {
+      statusTarget = target;
     },
 
     clearFaults() {

@@ -88,6 +88,7 @@ async function main() {
     lines.push(`PostgreSQL         ${postgres.url} (embedded, data in .data/postgres)`);
   } else lines.push('PostgreSQL         from DATABASE_URL');
 
+  let sandboxStatuses: ((apiUrl: string) => void) | undefined;
   if (!env.WHATSAPP_GRAPH_URL) {
     env.WHATSAPP_APP_SECRET ??= SANDBOX_DEFAULTS.WHATSAPP_APP_SECRET;
     env.WHATSAPP_VERIFY_TOKEN ??= SANDBOX_DEFAULTS.WHATSAPP_VERIFY_TOKEN;
@@ -97,6 +98,9 @@ async function main() {
       accessToken: env.WHATSAPP_ACCESS_TOKEN,
     });
     started(sandbox.close);
+    // Like Meta, the sandbox posts a `sent` status for every message it accepts.
+    sandboxStatuses = (apiUrl) =>
+      sandbox.postStatusesTo({ url: `${apiUrl}/webhooks/whatsapp`, appSecret: env.WHATSAPP_APP_SECRET! });
     env.WHATSAPP_GRAPH_URL = sandbox.url;
     const defaultUrl = `http://127.0.0.1:${SANDBOX_DEFAULTS.SANDBOX_PORT}`;
     chat = sandbox.url === defaultUrl ? 'npm run chat' : `SANDBOX_URL=${sandbox.url} npm run chat`;
@@ -115,6 +119,7 @@ async function main() {
   worker.done.then(() => workerEnded(), workerEnded);
   const api = await startApi(config, logger.child({ service: 'parley-api' }));
   started(api.close);
+  sandboxStatuses?.(api.url);
   lines.push(
     `Parley API         ${api.url.replace('127.0.0.1', 'localhost')}  (webhook: /webhooks/whatsapp)`,
   );

@@ -80,6 +80,8 @@ export interface DeliveryStatus {
   status: DeliveryState;
   timestampMs: number;
   errors: WhatsAppError[];
+  /** The idempotency key of the send this status is about (Meta echoes biz_opaque_callback_data). */
+  callbackData?: string;
 }
 
 export const inboundMessageSignal = defineSignal<[InboundMessage]>('inboundMessage');

@@ -358,6 +358,9 @@ export function createGraphClient(opts: GraphClientOptions): GraphClient {
       messaging_product: 'whatsapp',
       recipient_type: 'individual',
       ...payload,
+      // Meta echoes it in the message's status webhooks: how a send whose answer was lost is
+      // recognised as sent (see whatsapp-activities.ts). At most 512 characters.
+      ...(idempotencyKey ? { biz_opaque_callback_data: idempotencyKey.slice(0, 512) } : {}),
     };
     // Meta has no idempotency support for sends; the header is for the sandbox, proxies and logs.
     const headers = idempotencyKey ? { 'idempotency-key': idempotencyKey } : undefined;

@@ -15,13 +15,77 @@ export async function insertMessage(db: Db, message: NewMessage): Promise<{ inse
   return { inserted: Number(result.numInsertedOrUpdatedRows ?? 0) > 0 };
 }
 
-/** The outbound message already sent for this business request, if any. */
+/** The outbound message of this business request (sent, or being sent), if any. */
 export async function findOutboundByIdempotencyKey(db: Db, idempotencyKey: string) {
   return db
     .selectFrom('messages')
     .select(['wa_message_id', 'status'])
     .where('idempotency_key', '=', idempotencyKey)
     .executeTakeFirst();
+}
+
+/**
+ * An outbound send is recorded as `sending` before the request to Meta, then becomes `sent` with
+ * Meta's message id, or is removed when the attempt certainly sent nothing (the log keeps what was
+ * sent). A `sending` row whose attempt died is ambiguous until Meta's status webhook says more.
+ */
+export async function beginSend(
+  db: Db,
+  message: Omit<NewMessage, 'status' | 'wa_message_id'>,
+): Promise<void> {
+  await db
+    .insertInto('messages')
+    .values({ ...message, wa_message_id: null, status: 'sending' })
+    .onConflict((oc) =>
+      oc.column('idempotency_key').doUpdateSet({ status: 'sending', updated_at: new Date() }),
+    )
+    .execute();
+}
+
+export async function completeSend(
+  db: Db,
+  idempotencyKey: string,
+  sent: { waMessageId: string; body: string | null; payload: string; sentAt: Date },
+): Promise<void> {
+  await db
+    .updateTable('messages')
+    .set({
+      wa_message_id: sent.waMessageId,
+      body: sent.body,
+      payload: sent.payload,
+      status: 'sent',
+      sent_at: sent.sentAt,
+      updated_at: new Date(),
+    })
+    .where('idempotency_key', '=', idempotencyKey)
+    // Meta's status webhook may have recorded the id (and a later status) first.
+    .where((eb) => eb.or([eb('wa_message_id', 'is', null), eb('wa_message_id', '=', sent.waMessageId)]))
+    .where('status', '=', 'sending')
+    .execute();
+}
+
+/** The attempt certainly sent nothing (Meta refused it, or it failed before asking Meta). */
+export async function abandonSend(db: Db, idempotencyKey: string): Promise<void> {
+  await db
+    .deleteFrom('messages')
+    .where('idempotency_key', '=', idempotencyKey)
+    .where('direction', '=', 'outbound')
+    .where('wa_message_id', 'is', null)
+    .execute();
+}
+
+/**
+ * Meta's status webhook names the send it is about (biz_opaque_callback_data = our idempotency
+ * key): a send whose answer was lost learns its message id here.
+ */
+export async function acknowledgeSend(db: Db, idempotencyKey: string, waMessageId: string): Promise<void> {
+  await db
+    .updateTable('messages')
+    .set({ wa_message_id: waMessageId, updated_at: new Date() })
+    .where('idempotency_key', '=', idempotencyKey)
+    .where('direction', '=', 'outbound')
+    .where('wa_message_id', 'is', null)
+    .execute();
 }
 
 /**

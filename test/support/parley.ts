@@ -41,6 +41,8 @@ export async function startTestParley(
     env?: Record<string, string>;
     worker?: boolean;
     demoData?: boolean;
+    /** The sandbox posts Meta's `sent` status webhook for every message it accepts. */
+    statusWebhooks?: boolean;
     adjustDeps?: (deps: ActivityDeps) => ActivityDeps;
   } = {},
 ) {
@@ -72,6 +74,8 @@ export async function startTestParley(
       ...(opts.adjustDeps ? { adjustDeps: opts.adjustDeps } : {}),
     });
   const api: RunningApi = await startApi(config, silentLogger);
+  if (opts.statusWebhooks)
+    sandbox.postStatusesTo({ url: `${api.url}/webhooks/whatsapp`, appSecret: TEST_APP_SECRET });
   const temporal = await connectTemporal({ address: inject('temporalAddress') });
   const client = new Client({ connection: temporal.connection });
 

@@ -103,6 +103,7 @@ describe('Graph client: upload and document message', () => {
       to: `+${alex.waId}`,
       type: 'document',
       document: { id: mediaId, filename: 'invoice-INV-2026-001042.pdf', caption: 'Your invoice' },
+      biz_opaque_callback_data: 'doc-1',
     });
 
     // The inspection API (what `npm run chat` reads) lists it and serves the file.

@@ -8,6 +8,7 @@
 import type { Logger } from '../../../core/logger.js';
 import type { Db } from '../../../db/database.js';
 import { keepDeadLetters, type NewDeadLetter } from '../../../db/repositories/dead-letters.js';
+import { acknowledgeSend } from '../../../db/repositories/messages.js';
 import type { ConversationGateway } from '../../conversation-gateway.js';
 import { parseWebhook } from './normalize.js';
 
@@ -42,6 +43,9 @@ export function createWhatsAppIntake(deps: {
       for (const item of parsed.unknown)
         logger.warn('unknown WhatsApp message type, handled as unsupported', { ...item, requestId });
 
+      // A send whose answer was lost learns its message id here (its retry is waiting for it).
+      for (const status of parsed.statuses)
+        if (status.callbackData) await acknowledgeSend(db, status.callbackData, status.messageId);
       const delivered = await conversations.deliverMessages(parsed.messages);
       const statuses = await conversations.deliverStatuses(parsed.statuses);
       if (statuses.orphaned > 0)

@@ -429,6 +429,7 @@ function toDeliveryStatus(status: WebhookStatus, phoneNumberId: string): Deliver
     status: status.status as DeliveryState,
     timestampMs: Number(status.timestamp) * 1000,
     errors: (status.errors ?? []).map(toWhatsAppError),
+    ...(status.biz_opaque_callback_data !== undefined && { callbackData: status.biz_opaque_callback_data }),
   };
 }
 

@@ -267,6 +267,8 @@ export const webhookStatusSchema = z.looseObject({
   // Absent when the recipient is identified only by a business-scoped user id.
   recipient_id: z.string().optional(),
   errors: z.array(metaErrorSchema).optional(),
+  /** What the sender attached to the message (Parley: the send's idempotency key). */
+  biz_opaque_callback_data: z.string().optional(),
 });
 
 const webhookContactSchema = z.looseObject({
