@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
+import type { WorkflowBundle } from '@temporalio/worker';
 import { bundleParleyWorkflows } from '../devstack/workflow-bundle.js';
 import { startApi, type RunningApi } from '../api/main.js';
 import { loadConfig, type Config } from '../core/config.js';
@@ -44,6 +45,10 @@ export interface LocalStackOptions {
 
 export interface LocalStack {
   config: Config;
+  /** The configuration variables the worker and the API were started with (for more workers). */
+  env: Record<string, string>;
+  /** The prebuilt workflow bundle. */
+  bundle: WorkflowBundle;
   /** Base URL of the API, `http://127.0.0.1:<port>`. */
   apiUrl: string;
   temporalAddress: string;
@@ -196,6 +201,8 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
 
     return {
       config,
+      env: configEnv,
+      bundle,
       apiUrl: api.url,
       temporalAddress,
       databaseUrl,

@@ -66,6 +66,8 @@ const envSchema = z.object({
   OPENAI_TRANSCRIPTION_MODEL: z.preprocess(emptyAsUndefined, z.string().default('whisper-1')),
   OPENAI_VISION_MODEL: z.preprocess(emptyAsUndefined, z.string().default('gpt-4o-mini')),
 
+  /** How long one model request may take before it counts as failed (and is retried). */
+  OPENAI_TIMEOUT_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1_000).default(30_000)),
   OPENAI_EMBEDDING_DIMENSIONS: z.preprocess(emptyAsUndefined, z.coerce.number().int().positive().optional()),
 
   QDRANT_URL: optionalUrl,
@@ -242,6 +244,7 @@ export interface Config {
     embeddingDimensions: number | undefined;
     transcriptionModel: string;
     visionModel: string;
+    timeoutMs: number;
   };
   qdrant: { url: string | undefined; apiKey: string | undefined; collection: string };
   brand: { businessName: string; voice: string; rules: string[] };
@@ -342,6 +345,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       embeddingDimensions: e.OPENAI_EMBEDDING_DIMENSIONS,
       transcriptionModel: e.OPENAI_TRANSCRIPTION_MODEL,
       visionModel: e.OPENAI_VISION_MODEL,
+      timeoutMs: e.OPENAI_TIMEOUT_MS,
     },
     qdrant: { url: e.QDRANT_URL, apiKey: e.QDRANT_API_KEY, collection: e.QDRANT_COLLECTION },
     brand: {

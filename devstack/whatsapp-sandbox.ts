@@ -125,6 +125,13 @@ export interface WhatsAppSandbox {
    * `appSecret`, as Meta does (with the message's biz_opaque_callback_data); `undefined` stops.
    */
   postStatusesTo(target: { url: string; appSecret: string } | undefined): void;
+  /**
+   * Random trouble on sends and read receipts from now on: each call fails (alternately 503 with
+   * Meta's 131000 and 429 with 130429) with probability `failRate`, or is answered `slowMs` late
+   * with probability `slowRate` (accepted at once: its status webhook goes out on time). `undefined`
+   * stops it. `random` makes a run repeatable.
+   */
+  chaos(o: { failRate: number; slowRate: number; slowMs: number; random: () => number } | undefined): void;
   /** Drops pending faults and delays: the Graph API is healthy again (what was recorded stays). */
   clearFaults(): void;
   /** Forgets recorded messages, reads, uploads, downloads, media and pending faults (seq keeps counting). */
@@ -243,6 +250,24 @@ export async function startWhatsAppSandbox(opts: WhatsAppSandboxOptions = {}): P
   }
 
   let statusTarget: { url: string; appSecret: string } | undefined;
+  let chaos: Parameters<WhatsAppSandbox['chaos']>[0];
+  let chaosFaults = 0;
+
+  /** A random fault or hold for one call, when chaos is on. */
+  function takeChaos(): { fault?: SandboxFault; holdMs?: number } {
+    if (!chaos) return {};
+    const r = chaos.random();
+    if (r < chaos.failRate) {
+      chaosFaults += 1;
+      return {
+        fault:
+          chaosFaults % 2 === 0
+            ? { httpStatus: 429, code: 130429, message: 'Rate limit hit' }
+            : { httpStatus: 503, code: 131000, message: 'Something went wrong' },
+      };
+    }
+    return r < chaos.failRate + chaos.slowRate ? { holdMs: chaos.slowMs } : {};
+  }
 
   /** Meta's `sent` status for an accepted message, posted like Meta: signed, retried a few times. */
   function postSentStatus(message: SandboxSentMessage): void {
@@ -458,13 +483,14 @@ export async function startWhatsAppSandbox(opts: WhatsAppSandboxOptions = {}): P
     }
     if (!isRecord(body)) return invalidParameter(c, 'Request body must be a JSON object');
     const isRead = body.status === 'read';
-    const holdMs = takeDelay(isRead ? 'reads' : 'messages');
+    const random = takeChaos();
+    const holdMs = takeDelay(isRead ? 'reads' : 'messages') || (random.holdMs ?? 0);
     const answer = async (res: Response): Promise<Response> => {
       if (holdMs > 0) await new Promise((resolve) => setTimeout(resolve, holdMs));
       return res;
     };
 
-    const fault = takeFault(isRead ? 'reads' : 'messages');
+    const fault = takeFault(isRead ? 'reads' : 'messages') ?? random.fault;
     if (fault) return answer(injectFault(c, fault));
 
     if (body.messaging_product !== 'whatsapp') {
@@ -615,6 +641,10 @@ export async function startWhatsAppSandbox(opts: WhatsAppSandboxOptions = {}): P
       });
     },
 
+    chaos(o) {
+      chaos = o;
+    },
+
     postStatusesTo(target) {
       statusTarget = target;
     },
@@ -622,6 +652,7 @@ export async function startWhatsAppSandbox(opts: WhatsAppSandboxOptions = {}): P
     clearFaults() {
       faults.length = 0;
       delays.length = 0;
+      chaos = undefined;
     },
 
     clear() {

@@ -42,6 +42,7 @@ export async function startWorker(
         chatModel: config.openai.chatModel,
         visionModel: config.openai.visionModel,
         transcriptionModel: config.openai.transcriptionModel,
+        timeoutMs: config.openai.timeoutMs,
       })
     : undefined;
   // Loaded on the first document or photo, not at start: most turns are text.

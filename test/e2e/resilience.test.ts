@@ -35,8 +35,11 @@ function helpers(get: () => TestParley) {
       .fetchHistory();
     return h.events ?? [];
   };
-  const rows = (waId: string) =>
-    listConversationMessages(get().db, conversationWorkflowId(PHONE_NUMBER_ID, waId));
+  /** The log's messages, without a reply still being sent (recorded `sending` before Meta is asked). */
+  const rows = async (waId: string) =>
+    (await listConversationMessages(get().db, conversationWorkflowId(PHONE_NUMBER_ID, waId))).filter(
+      (m) => m.status !== 'sending',
+    );
   const state = async (waId: string): Promise<ConversationView> => {
     const id = encodeURIComponent(conversationWorkflowId(PHONE_NUMBER_ID, waId));
     const res = await fetch(`${get().api.url}/api/conversations/${id}`, {

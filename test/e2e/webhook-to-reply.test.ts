@@ -66,7 +66,8 @@ describe('WhatsApp webhook → conversation workflow → reply (real Temporal, r
 
     const rows = await eventually(async () => {
       const r = await listConversationMessages(parley.db, conversationWorkflowId(PHONE_NUMBER_ID, waId));
-      return r.length === 2 ? r : undefined;
+      // The reply is recorded as `sending` before Meta is asked, then `sent` with Meta's id.
+      return r.length === 2 && r[1]!.status !== 'sending' ? r : undefined;
     });
     expect(rows.map((r) => r.direction)).toEqual(['inbound', 'outbound']);
     expect(rows[0]).toMatchObject({ wa_message_id: id, body: 'Hello, where is my order?', type: 'text' });

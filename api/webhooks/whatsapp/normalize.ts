@@ -195,6 +195,20 @@ function collectChange(entry: Json, rawValue: unknown, where: string, out: Parse
   });
 }
 
+/** WhatsApp started in 2009; nothing is sent from the future. */
+const EARLIEST_MS = Date.UTC(2009, 0, 1);
+const CLOCK_SKEW_MS = 24 * 60 * 60_000;
+
+/**
+ * A message's time as stored and used for the 24-hour window. One outside any plausible range
+ * (a corrupted or hostile payload) is taken as the time it arrived, rather than kept as a value
+ * the database or the window arithmetic would trip over.
+ */
+function plausibleTime(ms: number): number {
+  const now = Date.now();
+  return Number.isFinite(ms) && ms >= EARLIEST_MS && ms <= now + CLOCK_SKEW_MS ? ms : now;
+}
+
 /** A present array, or nothing; anything else where an array belongs is one bad part. */
 function asArray(value: unknown): unknown[] {
   if (value === undefined || value === null) return [];
@@ -221,8 +235,7 @@ function toInboundMessage(
   const { content, unknownType } = toContent(message);
   if ((content.kind === 'edit' || content.kind === 'revoke') && !isMessageId(content.originalMessageId))
     return `${content.kind}.original_message_id: not a WhatsApp message id`;
-  const timestampMs = Number(message.timestamp) * 1000;
-  if (!Number.isSafeInteger(timestampMs)) return 'timestamp: out of range';
+  const timestampMs = plausibleTime(Number(message.timestamp) * 1000);
   // Strings are cleaned here, once: nothing downstream (history, Postgres, logs) sees NUL or a
   // lone surrogate.
   const normalised: InboundMessage = cleanStrings({
