@@ -66,33 +66,40 @@ try {
         stack.config.temporal.taskQueue,
       ),
   };
-  const worker = await target.spawnWorker();
-  console.error(`fuzz: ${values.fuzz} deliveries (seed ${seed})…`);
-  const fuzz = await runFuzz(target, { deliveries: Number(values.fuzz), seed });
-  console.log(JSON.stringify({ fuzz }, null, 2));
-  await worker.kill();
-  console.error(`chaos: ${values.messages} messages over ${values.conversations} conversations…`);
-  const chaos = await runChaos(target, {
-    messages: Number(values.messages),
-    conversations: Number(values.conversations),
-    seed,
-    killEveryMs: Number(values['kill-every']) * 1000,
-    rate: Number(values.rate),
-    modelTimeoutMs,
-    progress: (line) => console.error(line),
-  });
-  console.log(JSON.stringify({ chaos }, null, 2));
-  const failures = [
-    fuzz.responses5xx > 0 && `fuzz: ${fuzz.responses5xx} responses 5xx`,
-    !fuzz.apiHealthy && 'fuzz: the API is not healthy afterwards',
-    fuzz.health.failed > 0 && `fuzz: ${fuzz.health.failed} failed workflows`,
-    fuzz.health.retriedPast5 > 0 && `fuzz: ${fuzz.health.retriedPast5} workflows retried past 5 attempts`,
-    chaos.missingFromLog > 0 && `chaos: ${chaos.missingFromLog} messages missing from the log`,
-    chaos.duplicateReplies > 0 && `chaos: ${chaos.duplicateReplies} duplicate replies`,
-    chaos.conversationsUnanswered > 0 && `chaos: ${chaos.conversationsUnanswered} conversations unanswered`,
-    chaos.health.failed + chaos.health.stuck + chaos.health.retriedPast5 > 0 &&
-      `chaos: failed ${chaos.health.failed}, stuck ${chaos.health.stuck}, retried past 5 ${chaos.health.retriedPast5}`,
-  ].filter(Boolean);
+  const failures: string[] = [];
+  if (Number(values.fuzz) > 0) {
+    const worker = await target.spawnWorker();
+    console.error(`fuzz: ${values.fuzz} deliveries (seed ${seed})…`);
+    const fuzz = await runFuzz(target, { deliveries: Number(values.fuzz), seed });
+    console.log(JSON.stringify({ fuzz }, null, 2));
+    await worker.kill();
+    if (fuzz.responses5xx > 0) failures.push(`fuzz: ${fuzz.responses5xx} responses 5xx`);
+    if (!fuzz.apiHealthy) failures.push('fuzz: the API is not healthy afterwards');
+    if (fuzz.health.failed > 0) failures.push(`fuzz: ${fuzz.health.failed} failed workflows`);
+    if (fuzz.health.retriedPast5 > 0)
+      failures.push(`fuzz: ${fuzz.health.retriedPast5} retried past 5 attempts`);
+  }
+  if (Number(values.messages) > 0) {
+    console.error(`chaos: ${values.messages} messages over ${values.conversations} conversations…`);
+    const chaos = await runChaos(target, {
+      messages: Number(values.messages),
+      conversations: Number(values.conversations),
+      seed,
+      killEveryMs: Number(values['kill-every']) * 1000,
+      rate: Number(values.rate),
+      modelTimeoutMs,
+      progress: (line) => console.error(line),
+    });
+    console.log(JSON.stringify({ chaos }, null, 2));
+    if (chaos.missingFromLog > 0)
+      failures.push(`chaos: ${chaos.missingFromLog} messages missing from the log`);
+    if (chaos.duplicateReplies > 0) failures.push(`chaos: ${chaos.duplicateReplies} duplicate replies`);
+    if (chaos.conversationsUnanswered > 0)
+      failures.push(`chaos: ${chaos.conversationsUnanswered} conversations unanswered`);
+    const { failed, stuck, retriedPast5 } = chaos.health;
+    if (failed + stuck + retriedPast5 > 0)
+      failures.push(`chaos: failed ${failed}, stuck ${stuck}, retried past 5 ${retriedPast5}`);
+  }
   for (const f of failures) console.error(`FAILED ${f}`);
   if (failures.length) code = 1;
   await db.destroy();

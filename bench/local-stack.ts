@@ -10,7 +10,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
+import { connectTemporal } from '../core/temporal-client.js';
 import type { WorkflowBundle } from '@temporalio/worker';
 import { bundleParleyWorkflows } from '../devstack/workflow-bundle.js';
 import { startApi, type RunningApi } from '../api/main.js';
@@ -166,9 +167,9 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     };
     const config = loadConfig(configEnv);
 
-    const connection = await Connection.connect({ address: temporalAddress });
-    onStop('Temporal client', () => connection.close());
-    const client = new Client({ connection, namespace: config.temporal.namespace });
+    const temporal = await connectTemporal({ address: temporalAddress });
+    onStop('Temporal client', temporal.close);
+    const client = new Client({ connection: temporal.connection, namespace: config.temporal.namespace });
 
     let worker: BenchWorker | undefined;
     const startBenchWorker = async () => {
