@@ -73,6 +73,7 @@ describe('recorded conversation histories', () => {
         'bot-replies.before-agent-loop',
         'bot-replies.before-escalation-handoff',
         'bot-replies.before-actions',
+        'bot-replies.before-debounce-first-timer',
       ]),
     );
     for (const r of recorded) {

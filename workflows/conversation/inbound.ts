@@ -114,21 +114,32 @@ export async function handleInbound(ctx: ConversationContext): Promise<void> {
   keepBotIdleTimer(ctx);
 }
 
-/** Customers send bursts ("hi" / "my order" / "is late"): answer them as one turn. */
+/**
+ * Customers send bursts ("hi" / "my order" / "is late"): answer them as one turn.
+ *
+ * The clock read right after local activities is not the same on replay: a chain of them long
+ * enough to heartbeat the workflow task resolves, when replayed, at the earlier task's time. So
+ * the first look at the clock must not decide whether a timer exists: there is always a first one
+ * (at least a millisecond), and the cap counts from its end, read from a timer's or a signal's
+ * activation. Runs recorded before this (`patched()` false) keep reading the clock directly.
+ */
 async function waitForBurstToEnd(ctx: ConversationContext): Promise<void> {
   const { state } = ctx;
   const { debounceMs, maxBatchWaitMs } = ctx.settings();
   if (debounceMs <= 0) return;
-  const firstArrival = Date.now();
-  for (;;) {
+  const reliableClock = patched('debounce-first-timer');
+  let firstArrival = Date.now();
+  for (let first = true; ; first = false) {
     const quietLeft = ctx.run.lastArrivalMs + debounceMs - Date.now();
     const capLeft = firstArrival + maxBatchWaitMs - Date.now();
-    const wait = Math.min(quietLeft, capLeft);
+    let wait = Math.min(quietLeft, capLeft);
+    if (first && reliableClock) wait = Math.max(wait, 1);
     if (wait <= 0) return;
     const seen = state.pending.length;
     await condition(() => state.pending.length > seen || state.status !== 'bot', wait, {
       summary: `Wait ${humanDuration(debounceMs)} for more messages`,
     });
     if (state.status !== 'bot') return;
+    if (first && reliableClock) firstArrival = Date.now();
   }
 }
