@@ -90,8 +90,9 @@ export async function workflowHealth(target: ChaosTarget, waIds: string[]): Prom
       d.raw.pendingWorkflowTask?.attempt ?? 1,
     ];
     if (Math.max(...attempts) > 5) retriedPast5 += 1;
+    // A running conversation that cannot answer its query (a failing workflow task) is stuck too.
     const view = await handle.query(conversationStateQuery).catch(() => undefined);
-    if (view && (view.queuedMessages > 0 || view.pendingSends.length > 0)) stuck += 1;
+    if (!view || view.queuedMessages > 0 || view.pendingSends.length > 0) stuck += 1;
   });
   return { failed, retriedPast5, stuck };
 }
