@@ -10,8 +10,11 @@ export interface NamedTimers {
   start(name: string): void;
   /** (Re)arms `name` to fire in `delayMs`; the summary names it in the Web UI. */
   arm(name: string, delayMs: number, summary: string): void;
-  /** Moves a running timer's deadline later without a new timer in history; arms it if absent. */
-  extend(name: string, delayMs: number, summary: string): void;
+  /**
+   * Moves a running timer's deadline later without a new timer in history; arms it if absent. The
+   * deadline is `delayMs` from `fromMs` (default: now).
+   */
+  extend(name: string, delayMs: number, summary: string, fromMs?: number): void;
   cancel(name: string): void;
 }
 
@@ -53,9 +56,9 @@ export function createTimers(state: ConversationState, fired: string[]): NamedTi
     start(name);
   }
 
-  function extend(name: string, delayMs: number, summary: string): void {
+  function extend(name: string, delayMs: number, summary: string, fromMs = Date.now()): void {
     const running = state.timers[name];
-    if (running && scopes.has(name)) running.dueAtMs = Date.now() + delayMs;
+    if (running && scopes.has(name)) running.dueAtMs = fromMs + delayMs;
     else arm(name, delayMs, summary);
   }
 

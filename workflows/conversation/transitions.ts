@@ -3,6 +3,7 @@
  * (timers, a stale proposal, the ticket) and plans what the new status brings (a survey, a CRM
  * note); the timers that belong to a status are armed here too.
  */
+import { patched } from '@temporalio/workflow';
 import type { ConversationStatus } from '../definitions.js';
 import type { ConversationContext } from './context.js';
 import { humanDuration } from './state.js';
@@ -72,12 +73,23 @@ export function armStatusTimers(ctx: ConversationContext): void {
   }
 }
 
-/** Parley answered: the conversation resolves itself if the customer stays quiet. */
+/**
+ * Parley answered: the conversation resolves itself if the customer stays quiet.
+ *
+ * The quiet is counted from the customer's last message as it reached the workflow (a signal's
+ * time), not from the clock after the answer: that clock replays earlier when local activities
+ * heartbeated the workflow task, and a deadline moved by it could decide differently on replay
+ * whether the fired timer must sleep again. Runs from before this count from the clock.
+ */
 export function keepBotIdleTimer(ctx: ConversationContext): void {
   const { botIdleResolveMs } = ctx.settings();
+  const fromMs = patched('idle-timer-from-arrival')
+    ? Math.max(ctx.run.lastArrivalMs, ctx.state.lastInboundAtMs ?? 0)
+    : undefined;
   ctx.timers.extend(
     'botIdleResolve',
     botIdleResolveMs,
     `Resolve if the customer stays quiet for ${humanDuration(botIdleResolveMs)}`,
+    fromMs,
   );
 }
