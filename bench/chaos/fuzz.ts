@@ -102,7 +102,7 @@ export function fuzzDelivery(
         );
         break;
       case 1:
-        setAt(body, path, (parent, key) => (parent[key] = pick(WRONG_VALUES)));
+        setAt(body, path, (parent, key) => (parent[key] = structuredClone(pick(WRONG_VALUES))));
         break;
       case 2:
         setAt(body, path, (parent, key) => (parent[key] = pick(NASTY_STRINGS)));
