@@ -467,6 +467,12 @@ function scripted(req: { responseFormat?: { name?: string; schema?: unknown }; u
   };
 }
 
+// A run that fails half-way must not leave worker processes polling behind it.
+const liveWorkers = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of liveWorkers) child.kill('SIGKILL');
+});
+
 /** A worker in its own Node process (bench/worker-process.ts), killed with SIGKILL. */
 export async function spawnWorkerProcess(
   env: Record<string, string>,
@@ -479,7 +485,13 @@ export async function spawnWorkerProcess(
     cwd: fileURLToPath(new URL('../..', import.meta.url)),
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  liveWorkers.add(child);
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      liveWorkers.delete(child);
+      resolve();
+    }),
+  );
   // Polling means ready: the workflow bundle is prebuilt, so this takes a second or two.
   await eventually(
     async () => {
