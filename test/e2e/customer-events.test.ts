@@ -4,7 +4,6 @@
  * changed number followed — and none of them reopens a resolved conversation or cancels its
  * survey. Real API, worker, Temporal and Postgres.
  */
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listConversationEvents } from '../../db/repositories/conversation-events.js';
 import { listConversationMessages } from '../../db/repositories/messages.js';
@@ -16,11 +15,11 @@ import {
   type ConversationView,
 } from '../../workflows/definitions.js';
 import * as hooks from '../fixtures/whatsapp-webhooks.js';
-import { eventually, startTestParley, type TestParley } from '../support/parley.js';
+import { eventually, newWaId, newWamid, startTestParley, type TestParley } from '../support/parley.js';
 
 const PHONE_NUMBER_ID = '109876543255';
-const customer = () => `3366${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`;
-const wamid = () => `wamid.${randomUUID()}`;
+const customer = () => newWaId('3366');
+const wamid = newWamid;
 
 describe('customer events are not turns', () => {
   let parley: TestParley;
@@ -32,7 +31,7 @@ describe('customer events are not turns', () => {
   });
 
   const id = (waId: string) => conversationWorkflowId(PHONE_NUMBER_ID, waId);
-  const textsTo = (waId: string) => parley.sandbox.sent.filter((m) => m.waId === waId && m.type === 'text');
+  const textsTo = (waId: string) => parley.textsTo(waId);
   const send = (waId: string, message: hooks.MetaMessage) =>
     parley.postWebhook(
       hooks.messageWebhook({ ...message, from: waId } as hooks.MetaMessage, {

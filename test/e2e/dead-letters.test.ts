@@ -4,19 +4,23 @@
  * and replay dead letters through the operator API and `parley deadletters`. Real API, Temporal and
  * Postgres.
  */
-import { randomUUID } from 'node:crypto';
-import { WorkflowNotFoundError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTemporalConversationGateway } from '../../api/conversation-gateway.js';
 import { main as parleyCli } from '../../cli/parley.js';
 import { keepDeadLetters } from '../../db/repositories/dead-letters.js';
-import { conversationWorkflowId } from '../../workflows/definitions.js';
 import * as hooks from '../fixtures/whatsapp-webhooks.js';
-import { eventually, startTestParley, TEST_OPERATOR_TOKEN, type TestParley } from '../support/parley.js';
+import {
+  eventually,
+  newWaId,
+  newWamid,
+  startTestParley,
+  TEST_OPERATOR_TOKEN,
+  type TestParley,
+} from '../support/parley.js';
 
 const PHONE_NUMBER_ID = '109876543299';
-const customer = () => `3362${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`;
-const wamid = () => `wamid.${randomUUID()}`;
+const customer = () => newWaId('3362');
+const wamid = newWamid;
 
 describe('dead letters: a signed delivery is never refused for its content', () => {
   let parley: TestParley;
@@ -27,16 +31,9 @@ describe('dead letters: a signed delivery is never refused for its content', () 
     await parley?.close();
   });
 
-  const repliesTo = (waId: string) => parley.sandbox.sent.filter((m) => m.to === waId && m.type === 'text');
-  const workflowExists = async (phoneNumberId: string, waId: string) => {
-    try {
-      await parley.client.workflow.getHandle(conversationWorkflowId(phoneNumberId, waId)).describe();
-      return true;
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) return false;
-      throw err;
-    }
-  };
+  const repliesTo = (waId: string) => parley.textsTo(waId);
+  const workflowExists = (phoneNumberId: string, waId: string) =>
+    parley.conversationExists(phoneNumberId, waId);
   const deadLetters = () => parley.db.selectFrom('dead_letters').selectAll().orderBy('id').execute();
   const cli = async (...argv: string[]) => {
     const lines: string[] = [];

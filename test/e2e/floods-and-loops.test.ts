@@ -4,7 +4,6 @@
  * auto-responder loop (every message still logged), and a redelivery after the conversation closed
  * is not answered again. Real API, worker, Temporal and Postgres.
  */
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listConversationEvents } from '../../db/repositories/conversation-events.js';
 import { listConversationMessages } from '../../db/repositories/messages.js';
@@ -17,11 +16,31 @@ import {
 import * as hooks from '../fixtures/whatsapp-webhooks.js';
 import { startScriptedOpenAI, type ScriptedOpenAI } from '../servers/scripted-openai.js';
 import { answer, chatScript } from '../support/agent-script.js';
-import { eventually, startTestParley, type TestParley } from '../support/parley.js';
+import { eventually, newWaId, newWamid, startTestParley, type TestParley } from '../support/parley.js';
 
 const PHONE_NUMBER_ID = '109876543244';
-const customer = () => `3367${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`;
-const wamid = () => `wamid.${randomUUID()}`;
+const customer = () => newWaId('3367');
+const wamid = newWamid;
+
+/** Talking to one business number's conversations of a running Parley. */
+function conversationHelpers(get: () => TestParley) {
+  const id = (waId: string) => conversationWorkflowId(PHONE_NUMBER_ID, waId);
+  return {
+    id,
+    textsTo: (waId: string) => get().textsTo(waId),
+    say: (waId: string, body: string, messageId = wamid()) =>
+      get().postWebhook(
+        hooks.textMessageWebhook({ phoneNumberId: PHONE_NUMBER_ID, waId, id: messageId, body }),
+      ),
+    view: (waId: string, until: (v: ConversationView) => boolean, timeoutMs = 30_000) =>
+      eventually(async () => {
+        const v = await get().client.workflow.getHandle(id(waId)).query(conversationStateQuery);
+        return until(v) ? v : undefined;
+      }, timeoutMs),
+    inbound: async (waId: string) =>
+      (await listConversationMessages(get().db, id(waId))).filter((m) => m.direction === 'inbound'),
+  };
+}
 
 describe('floods and loops', () => {
   let parley: TestParley;
@@ -38,19 +57,7 @@ describe('floods and loops', () => {
     await parley?.close();
   });
 
-  const id = (waId: string) => conversationWorkflowId(PHONE_NUMBER_ID, waId);
-  const textsTo = (waId: string) => parley.sandbox.sent.filter((m) => m.waId === waId && m.type === 'text');
-  const say = (waId: string, body: string, messageId = wamid()) =>
-    parley.postWebhook(
-      hooks.textMessageWebhook({ phoneNumberId: PHONE_NUMBER_ID, waId, id: messageId, body }),
-    );
-  const view = (waId: string, until: (v: ConversationView) => boolean, timeoutMs = 30_000) =>
-    eventually(async () => {
-      const v = await parley.client.workflow.getHandle(id(waId)).query(conversationStateQuery);
-      return until(v) ? v : undefined;
-    }, timeoutMs);
-  const inbound = async (waId: string) =>
-    (await listConversationMessages(parley.db, id(waId))).filter((m) => m.direction === 'inbound');
+  const { id, textsTo, say, view, inbound } = conversationHelpers(() => parley);
 
   it('an auto-responder loop: after the turn budget Parley stops answering, records it, and logs every message', async () => {
     const waId = customer();
@@ -113,18 +120,7 @@ describe('a flood that keeps the conversation busy', () => {
     await openai?.close();
   });
 
-  const id = (waId: string) => conversationWorkflowId(PHONE_NUMBER_ID, waId);
-  const say = (waId: string, body: string, messageId = wamid()) =>
-    parley.postWebhook(
-      hooks.textMessageWebhook({ phoneNumberId: PHONE_NUMBER_ID, waId, id: messageId, body }),
-    );
-  const view = (waId: string, until: (v: ConversationView) => boolean, timeoutMs = 30_000) =>
-    eventually(async () => {
-      const v = await parley.client.workflow.getHandle(id(waId)).query(conversationStateQuery);
-      return until(v) ? v : undefined;
-    }, timeoutMs);
-  const inbound = async (waId: string) =>
-    (await listConversationMessages(parley.db, id(waId))).filter((m) => m.direction === 'inbound');
+  const { id, say, view, inbound } = conversationHelpers(() => parley);
 
   /** The queue each continue-as-new of the conversation carried (decoded from the run's last event). */
   async function carriedQueues(waId: string): Promise<number[]> {

@@ -4,7 +4,6 @@
  * letter or another producer would) — and the conversation keeps answering. Real API, worker,
  * Temporal and Postgres.
  */
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listConversationMessages } from '../../db/repositories/messages.js';
 import {
@@ -14,11 +13,11 @@ import {
   type InboundMessage,
 } from '../../workflows/definitions.js';
 import * as hooks from '../fixtures/whatsapp-webhooks.js';
-import { eventually, startTestParley, type TestParley } from '../support/parley.js';
+import { eventually, newWaId, newWamid, startTestParley, type TestParley } from '../support/parley.js';
 
 const PHONE_NUMBER_ID = '109876543277';
-const customer = () => `3364${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`;
-const wamid = () => `wamid.${randomUUID()}`;
+const customer = () => newWaId('3364');
+const wamid = newWamid;
 
 describe('poison inputs are recorded and skipped; the conversation goes on', () => {
   let parley: TestParley;
@@ -29,7 +28,7 @@ describe('poison inputs are recorded and skipped; the conversation goes on', () 
     await parley?.close();
   });
 
-  const repliesTo = (waId: string) => parley.sandbox.sent.filter((m) => m.to === waId && m.type === 'text');
+  const repliesTo = (waId: string) => parley.textsTo(waId);
   const inboundBodies = async (waId: string) =>
     (await listConversationMessages(parley.db, conversationWorkflowId(PHONE_NUMBER_ID, waId)))
       .filter((m) => m.direction === 'inbound')

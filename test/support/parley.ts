@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { Client } from '@temporalio/client';
+import { Client, WorkflowNotFoundError } from '@temporalio/client';
 import { connectTemporal } from '../../core/temporal-client.js';
 import { inject } from 'vitest';
 import type { ActivityDeps } from '../../activities/index.js';
@@ -15,6 +15,7 @@ import { startWorker, type RunningWorker } from '../../worker/main.js';
 import { ALWAYS_OPEN } from '../../domain/business-hours.js';
 
 export { ALWAYS_OPEN, eventually };
+import { conversationWorkflowId } from '../../workflows/definitions.js';
 import { signWebhook } from '../fixtures/whatsapp-webhooks.js';
 import { createTestDatabase } from './database.js';
 
@@ -22,6 +23,13 @@ export const TEST_APP_SECRET = 'test-app-secret';
 export const TEST_VERIFY_TOKEN = 'test-verify-token';
 export const TEST_ACCESS_TOKEN = 'test-access-token';
 export const TEST_OPERATOR_TOKEN = 'test-operator-token';
+
+/** A fresh WhatsApp message id. */
+export const newWamid = () => `wamid.${randomUUID()}`;
+
+/** A fresh customer number under `prefix` (digits), so each test talks to a conversation of its own. */
+export const newWaId = (prefix: string) =>
+  `${prefix}${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`;
 
 let cachedBundle: { code: string } | undefined;
 export async function workflowBundle() {
@@ -92,6 +100,20 @@ export async function startTestParley(
       const signature = o.signature === undefined ? signWebhook(raw, TEST_APP_SECRET) : o.signature;
       if (signature !== null) headers['x-hub-signature-256'] = signature;
       return fetch(`${api.url}/webhooks/whatsapp`, { method: 'POST', headers, body: raw });
+    },
+    /** The texts Parley sent the customer, in order. */
+    textsTo(waId: string) {
+      return sandbox.sent.filter((m) => m.waId === waId && m.type === 'text');
+    },
+    /** Whether a conversation workflow was ever started for this business number and customer. */
+    async conversationExists(phoneNumberId: string, waId: string) {
+      try {
+        await client.workflow.getHandle(conversationWorkflowId(phoneNumberId, waId)).describe();
+        return true;
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) return false;
+        throw err;
+      }
     },
     /** Calls the operator API with the bearer token. */
     async operator(
