@@ -59,6 +59,7 @@ try {
     db,
     sandbox: stack.sandbox,
     openai,
+    taskQueue: stack.config.temporal.taskQueue,
     spawnWorker: () =>
       spawnWorkerProcess(
         { ...stack.env, BENCH_WORKFLOW_BUNDLE: bundlePath },

@@ -24,6 +24,8 @@ export interface ChaosTarget {
   db: Db;
   sandbox: WhatsAppSandbox;
   openai: ScriptedOpenAI;
+  /** The target's task queue: health counts only its workflows (a shared server runs others too). */
+  taskQueue: string;
   /** Starts a worker process (SIGKILLed by `kill`), configured like the rest of the target. */
   spawnWorker(): Promise<WorkerHandle>;
 }
@@ -70,11 +72,11 @@ export interface WorkflowHealth {
   stuck: number;
 }
 
-/** Checks every conversation of `waIds` (and any workflow that failed, of any kind). */
+/** Checks every conversation of `waIds` (and any workflow of the target that failed, of any kind). */
 export async function workflowHealth(target: ChaosTarget, waIds: string[]): Promise<WorkflowHealth> {
   let failed = 0;
   for await (const w of target.client.workflow.list({
-    query: `ExecutionStatus = "Failed" OR ExecutionStatus = "Terminated" OR ExecutionStatus = "TimedOut"`,
+    query: `TaskQueue = "${target.taskQueue}" AND (ExecutionStatus = "Failed" OR ExecutionStatus = "Terminated" OR ExecutionStatus = "TimedOut")`,
   })) {
     void w;
     failed += 1;

@@ -40,6 +40,7 @@ describe('fault and fuzz suite (reduced for CI)', () => {
       db: parley.db,
       sandbox: parley.sandbox,
       openai,
+      taskQueue: parley.config.temporal.taskQueue,
       spawnWorker: () => spawnWorkerProcess(env, parley.client, parley.config.temporal.taskQueue),
     };
   });

@@ -31,7 +31,7 @@ const PARIS_OFFICE: BusinessHours = {
     saturday: [],
     sunday: [],
   },
-  holidays: [{ date: '2026-12-25', name: 'Christmas' }, { date: '2027-01-01' }],
+  holidays: [{ date: '2037-12-25', name: 'Christmas' }, { date: '2038-01-01' }],
 };
 
 describe('escalation and hand-off on durable timers (time-skipping test server)', () => {
@@ -150,13 +150,14 @@ describe('escalation and hand-off on durable timers (time-skipping test server)'
 
   it('outside hours: answers with an honest wait and reviews the case at the next opening, after a holiday and a weekend', async () => {
     const { taskQueue } = await parley.startWorker({ businessHours: PARIS_OFFICE });
-    // Thursday 24 December 2026, 19:00 in Paris: closed until Monday 28th (Christmas, then a weekend).
-    await parley.skipTo(Date.UTC(2026, 11, 24, 18, 0));
+    // Thursday 24 December 2037, 19:00 in Paris: closed until Monday 28th (Christmas, then a weekend).
+    // Far-future dates: the test server's clock starts at the wall clock and only moves forward.
+    await parley.skipTo(Date.UTC(2037, 11, 24, 18, 0));
     const unsure = newCustomer();
     const handle = await say(taskQueue, unsure, 'Blorp fizzwack quandle zibber');
     const queued = await viewWhen(handle, (v) => v.pendingTimers.some((t) => t.name === 'nextDayReview'));
     expect(queued.status).toBe('bot'); // Parley keeps the conversation; the team reviews it
-    expect(timerDue(queued, 'nextDayReview')).toBe(Date.UTC(2026, 11, 28, 8, 0)); // Monday 09:00 CET
+    expect(timerDue(queued, 'nextDayReview')).toBe(Date.UTC(2037, 11, 28, 8, 0)); // Monday 09:00 CET
     expect(textsTo(unsure).at(-1)).toMatch(/when we open again, Monday 28 December at 09:00 CET/);
 
     // Rule 1 still hands off now, with the same honest wait; the pickup SLA starts at the opening.
@@ -167,13 +168,13 @@ describe('escalation and hand-off on durable timers (time-skipping test server)'
       (v) => v.status === 'awaiting_human' && v.pendingTimers.length >= 2,
     );
     expect(textsTo(asker).at(-1)).toMatch(/Monday 28 December at 09:00 CET/);
-    expect(timerDue(waiting, 'pickupSla')).toBe(Date.UTC(2026, 11, 28, 8, 15));
+    expect(timerDue(waiting, 'pickupSla')).toBe(Date.UTC(2037, 11, 28, 8, 15));
 
     // The quiet conversation closes over the holiday: its review is filed then, due at the opening.
-    await parley.skipTo(Date.UTC(2026, 11, 28, 8, 1));
+    await parley.skipTo(Date.UTC(2037, 11, 28, 8, 1));
     const review = await eventually(async () => (await tickets(unsure)).find((t) => t.kind === 'review'));
     expect(review).toMatchObject({ rule: 'low_confidence', handling: 'next_day_review' });
-    expect(review!.due_at!.getTime()).toBe(Date.UTC(2026, 11, 28, 8, 0));
+    expect(review!.due_at!.getTime()).toBe(Date.UTC(2037, 11, 28, 8, 0));
   });
 
   it('outside hours across the spring DST change: the review is filed at 09:00 summer time', async () => {
@@ -182,18 +183,18 @@ describe('escalation and hand-off on durable timers (time-skipping test server)'
       businessHours: PARIS_OFFICE,
       resolvedCloseMs: 7 * 24 * 60 * MINUTE,
     });
-    // Saturday 27 March 2027, 12:00 in Paris (CET); clocks go forward on Sunday 28th.
-    await parley.skipTo(Date.UTC(2027, 2, 27, 11, 0));
+    // Saturday 27 March 2038, 12:00 in Paris (CET); clocks go forward on Sunday 28th.
+    await parley.skipTo(Date.UTC(2038, 2, 27, 11, 0));
     const waId = newCustomer();
     const handle = await say(taskQueue, waId, 'Blorp fizzwack quandle zibber');
     const queued = await viewWhen(handle, (v) => v.pendingTimers.some((t) => t.name === 'nextDayReview'));
-    expect(timerDue(queued, 'nextDayReview')).toBe(Date.UTC(2027, 2, 29, 7, 0)); // Monday 09:00 CEST
+    expect(timerDue(queued, 'nextDayReview')).toBe(Date.UTC(2038, 2, 29, 7, 0)); // Monday 09:00 CEST
     expect(textsTo(waId).at(-1)).toMatch(/Monday 29 March at 09:00 CEST/);
 
-    await parley.skipTo(Date.UTC(2027, 2, 29, 6, 59));
+    await parley.skipTo(Date.UTC(2038, 2, 29, 6, 59));
     expect((await tickets(waId)).filter((t) => t.kind === 'review')).toHaveLength(0);
-    await parley.skipTo(Date.UTC(2027, 2, 29, 7, 1));
+    await parley.skipTo(Date.UTC(2038, 2, 29, 7, 1));
     const review = await eventually(async () => (await tickets(waId)).find((t) => t.kind === 'review'));
-    expect(review!.due_at!.getTime()).toBe(Date.UTC(2027, 2, 29, 7, 0));
+    expect(review!.due_at!.getTime()).toBe(Date.UTC(2038, 2, 29, 7, 0));
   });
 });

@@ -77,8 +77,11 @@ const deliveryStates: ReadonlySet<string> = new Set<DeliveryState>([
 type Json = Record<string, unknown>;
 const isRecord = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Parses a webhook body: every part that fits is normalised, every other part is a dead letter. */
-export function parseWebhook(body: unknown): ParsedWebhook {
+/**
+ * Parses a webhook body: every part that fits is normalised, every other part is a dead letter.
+ * `nowMs` is the edge's clock, against which message timestamps are judged plausible.
+ */
+export function parseWebhook(body: unknown, nowMs = Date.now()): ParsedWebhook {
   const out: ParsedWebhook = {
     messages: [],
     statuses: [],
@@ -109,7 +112,7 @@ export function parseWebhook(body: unknown): ParsedWebhook {
           detail: `field=${change.field} entry=${String(entry.id)}`,
         });
       } else {
-        collectChange(entry, change.value, `${where}.value`, out);
+        collectChange(entry, change.value, `${where}.value`, out, nowMs);
       }
     });
   });
@@ -128,7 +131,13 @@ function bodyOf(entry: unknown, change?: unknown, value?: unknown): Json {
   return { object: 'whatsapp_business_account', entry: [{ id, changes }] };
 }
 
-function collectChange(entry: Json, rawValue: unknown, where: string, out: ParsedWebhook): void {
+function collectChange(
+  entry: Json,
+  rawValue: unknown,
+  where: string,
+  out: ParsedWebhook,
+  nowMs: number,
+): void {
   // The envelope of the change: metadata (which business number), contacts, and the part arrays.
   const envelope = messagesChangeValueSchema
     .pick({ metadata: true, errors: true })
@@ -163,7 +172,7 @@ function collectChange(entry: Json, rawValue: unknown, where: string, out: Parse
 
   asArray(value.messages).forEach((raw, k) => {
     const at = `${where}.messages[${k}]`;
-    const result = toInboundMessage(raw, phoneNumberId, contacts);
+    const result = toInboundMessage(raw, phoneNumberId, contacts, nowMs);
     if (typeof result === 'string')
       out.deadLetters.push({ reason: `${at}: ${result}`, body: partBody('messages', raw) });
     else {
@@ -204,9 +213,8 @@ const CLOCK_SKEW_MS = 24 * 60 * 60_000;
  * (a corrupted or hostile payload) is taken as the time it arrived, rather than kept as a value
  * the database or the window arithmetic would trip over.
  */
-function plausibleTime(ms: number): number {
-  const now = Date.now();
-  return Number.isFinite(ms) && ms >= EARLIEST_MS && ms <= now + CLOCK_SKEW_MS ? ms : now;
+function plausibleTime(ms: number, nowMs: number): number {
+  return Number.isFinite(ms) && ms >= EARLIEST_MS && ms <= nowMs + CLOCK_SKEW_MS ? ms : nowMs;
 }
 
 /** A present array, or nothing; anything else where an array belongs is one bad part. */
@@ -220,6 +228,7 @@ function toInboundMessage(
   raw: unknown,
   phoneNumberId: string,
   contacts: Json[],
+  nowMs: number,
 ): { message: InboundMessage; unknownType?: string } | string {
   const parsed = webhookMessageSchema.safeParse(raw, { error: webhookErrorMap });
   if (!parsed.success) return describe(parsed.error);
@@ -235,7 +244,7 @@ function toInboundMessage(
   const { content, unknownType } = toContent(message);
   if ((content.kind === 'edit' || content.kind === 'revoke') && !isMessageId(content.originalMessageId))
     return `${content.kind}.original_message_id: not a WhatsApp message id`;
-  const timestampMs = plausibleTime(Number(message.timestamp) * 1000);
+  const timestampMs = plausibleTime(Number(message.timestamp) * 1000, nowMs);
   // Strings are cleaned here, once: nothing downstream (history, Postgres, logs) sees NUL or a
   // lone surrogate.
   const normalised: InboundMessage = cleanStrings({
