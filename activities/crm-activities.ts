@@ -4,11 +4,12 @@
  * from the conversation id (workflows cannot hash), so neither the id nor the phone number it
  * holds reaches the CRM.
  */
-import { conversationRef } from '../core/conversation-ref.js';
+import type { ConversationIds } from '../core/conversation-ids.js';
 import type { CrmAdapter, ResolutionNoteResult } from './integrations/crm/types.js';
 
 export interface CrmActivityDeps {
   crm: CrmAdapter;
+  ids: ConversationIds;
 }
 
 export interface RecordResolutionNoteInput {
@@ -32,7 +33,7 @@ export function createCrmActivities(deps: CrmActivityDeps) {
     async recordResolutionNote(input: RecordResolutionNoteInput): Promise<ResolutionNoteResult> {
       return deps.crm.addResolutionNote({
         waId: input.waId,
-        conversationRef: conversationRef(input.conversationId),
+        conversationRef: deps.ids.refFor(input.conversationId),
         resolvedBy: input.resolvedBy,
         summary: input.summary,
         atMs: input.atMs,

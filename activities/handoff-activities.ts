@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { conversationRef } from '../core/conversation-ref.js';
+import type { ConversationIds } from '../core/conversation-ids.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { maskPhone } from '../domain/privacy.js';
 import type { Db } from '../db/database.js';
@@ -27,6 +27,7 @@ export interface HandoffDeps {
   channels: { team?: string; onCall?: string; onCallMention?: string };
   /** Where people open a conversation: `${conversationUrlBase}/ref/<opaque ref>` (no phone number in links). */
   conversationUrlBase: string;
+  ids: ConversationIds;
   /** The customer's tier and owner; default: the built-in customers table of `db`. */
   crm?: CrmAdapter;
   /** The customer's recent orders for the package; default: the built-in shop tables of `db`. */
@@ -105,7 +106,7 @@ const NEXT_ACTIONS: Record<string, string> = {
  * Slack retry never creates a second ticket.
  */
 export function createHandoffActivities(deps: HandoffDeps) {
-  const conversationUrl = (id: string) => `${deps.conversationUrlBase}/ref/${conversationRef(id)}`;
+  const conversationUrl = (id: string) => `${deps.conversationUrlBase}/ref/${deps.ids.refFor(id)}`;
   const crm = deps.crm ?? createBuiltinCrm(deps.db);
   const orderSource = deps.orders ?? createBuiltinOrderSource(deps.db);
   const log = deps.logger ?? silentLogger;

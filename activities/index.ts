@@ -1,3 +1,4 @@
+import type { ConversationIds } from '../core/conversation-ids.js';
 import type { Db } from '../db/database.js';
 import { createActionActivities } from './action-activities.js';
 import type { ActionExecutor } from './actions/index.js';
@@ -17,12 +18,14 @@ import type { GraphClient } from './whatsapp/graph-client.js';
 
 export interface ActivityDeps {
   db: Db;
+  /** Conversation ids and link references (keyed: no phone number in them). */
+  ids: ConversationIds;
   graph: GraphClient;
   conversationSettings: ConversationSettings;
   understanding: Omit<UnderstandingDeps, 'graph'>;
   agent: Omit<AgentDeps, 'db'>;
   knowledge: KnowledgeDeps;
-  handoff: HandoffDeps;
+  handoff: Omit<HandoffDeps, 'ids'>;
   refunds: Omit<RefundDeps, 'db'>;
   actions: ActionExecutor;
   /** The customer's CRM record: tier for escalation, a note at each resolution. */
@@ -42,7 +45,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createKnowledgeActivities(deps.knowledge),
     ...createCsatActivities(deps),
     ...createCrmActivities(deps),
-    ...createHandoffActivities(deps.handoff),
+    ...createHandoffActivities({ ...deps.handoff, ids: deps.ids }),
     ...createRefundActivities({ ...deps.refunds, db: deps.db }),
     /**
      * The worker's conversation settings, read by each workflow run through a local activity: a

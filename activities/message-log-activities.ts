@@ -1,3 +1,4 @@
+import type { ConversationIds } from '../core/conversation-ids.js';
 import type { Db } from '../db/database.js';
 import { recordTurnFeedback } from '../db/repositories/bot-turns.js';
 import { recordConversationEvent } from '../db/repositories/conversation-events.js';
@@ -62,15 +63,15 @@ export interface PreviousConversation {
 }
 
 /** Message log and conversation projection in Postgres: what must be queryable across conversations. */
-export function createMessageLogActivities(deps: { db: Db }) {
-  const { db } = deps;
+export function createMessageLogActivities(deps: { db: Db; ids: ConversationIds }) {
+  const { db, ids } = deps;
   return {
     /** Stores inbound messages once each (unique WhatsApp id), so a retried activity is harmless. */
     async recordInboundMessages(
       conversation: ConversationProjection,
       messages: InboundMessage[],
     ): Promise<void> {
-      await upsertConversation(db, conversation);
+      await upsertConversation(db, conversation, ids.refFor(conversation.id));
       for (const message of messages) {
         const sentAt = new Date(message.timestampMs);
         const { inserted } = await insertMessage(db, {
@@ -94,7 +95,7 @@ export function createMessageLogActivities(deps: { db: Db }) {
       conversation: ConversationProjection,
       transition?: TransitionRecord,
     ): Promise<void> {
-      await upsertConversation(db, conversation);
+      await upsertConversation(db, conversation, ids.refFor(conversation.id));
       if (transition) {
         await recordTransition(db, {
           conversationId: conversation.id,
@@ -165,7 +166,8 @@ export function createMessageLogActivities(deps: { db: Db }) {
       fromWaId: string;
       toWaId: string;
       atMs: number;
-    }): Promise<{ customersMoved: number }> {
+      phoneNumberId: string;
+    }): Promise<{ customersMoved: number; newConversationId: string }> {
       const customersMoved = await moveCustomerWaId(db, input.fromWaId, input.toWaId);
       await recordConversationEvent(db, {
         key: `${input.conversationId}:${input.messageId}:number-changed`,
@@ -175,7 +177,7 @@ export function createMessageLogActivities(deps: { db: Db }) {
         detail: { from: maskPhone(input.fromWaId), to: maskPhone(input.toWaId), customersMoved },
         at: new Date(input.atMs),
       });
-      return { customersMoved };
+      return { customersMoved, newConversationId: ids.idFor(input.phoneNumberId, input.toWaId) };
     },
 
     async recordDeliveryStatus(status: DeliveryStatus): Promise<void> {

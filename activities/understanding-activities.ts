@@ -143,7 +143,8 @@ export function createUnderstandingActivities(deps: UnderstandingDeps) {
   }
 
   return {
-    readMedia,
+    /** An identity document's text never leaves this activity: its result is kept in history. */
+    readMedia: async (message: InboundMessage) => withoutIdentityText(await readMedia(message)),
 
     async analyseText(input: { text: string; languageHint?: string }): Promise<MessageUnderstanding> {
       const detected = detectLanguage(input.text);
@@ -176,4 +177,14 @@ export function createUnderstandingActivities(deps: UnderstandingDeps) {
       }
     },
   };
+}
+
+/** Drops the text read from an identity document, keeping that one arrived. */
+export function withoutIdentityText(r: MediaUnderstanding): MediaUnderstanding {
+  if (r.kind === 'document' && r.sensitive) return { ...r, text: '' };
+  if (r.kind === 'image' && r.sensitive) {
+    const { textInImage: _dropped, ...image } = r.image;
+    return { ...r, image };
+  }
+  return r;
 }

@@ -1,12 +1,15 @@
 import { Hono } from 'hono';
+import { createCodecRoutes, type CodecServerDeps } from './codec/codec-routes.js';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import type { Logger } from '../core/logger.js';
+import type { ConversationIds } from '../core/conversation-ids.js';
 import type { Db } from '../db/database.js';
 import type { AppEnv } from './app-env.js';
 import type { ConversationGateway } from './conversation-gateway.js';
 import { ApiError, errorBody } from './errors.js';
 import { createHealthRoutes, type ReadinessProbes } from './health-routes.js';
+import { createAuditRoutes } from './operator/audit-routes.js';
 import { createDeadLetterRoutes } from './operator/dead-letter-routes.js';
 import { createOperatorRoutes } from './operator/operator-routes.js';
 import { createRefundRoutes } from './operator/refund-routes.js';
@@ -18,6 +21,8 @@ import { createZendeskWebhookRoutes } from './webhooks/zendesk/routes.js';
 
 export interface AppDeps {
   whatsapp: { appSecret: string; verifyToken: string };
+  /** Conversation ids and link references (keyed: no phone number in them). */
+  ids: ConversationIds;
   conversations: ConversationGateway;
   refunds: RefundGateway;
   db: Db;
@@ -28,6 +33,8 @@ export interface AppDeps {
   deadLetterRetentionMs: number;
   readiness: ReadinessProbes;
   logger: Logger;
+  /** The codec server for the Temporal Web UI (`/codec`); absent: not served. */
+  codec?: CodecServerDeps;
 }
 
 /** The HTTP API, built from its dependencies so tests drive it with `app.request()` or a real server. */
@@ -36,12 +43,18 @@ export function createApp(deps: AppDeps) {
   app.use(requestId());
 
   app.route('/', createHealthRoutes(deps.readiness));
+  if (deps.codec) app.route('/codec', createCodecRoutes(deps.codec));
   const intake = createWhatsAppIntake(deps);
   app.route('/webhooks/whatsapp', createWhatsAppWebhookRoutes({ ...deps, intake }));
   app.route('/webhooks/zendesk', createZendeskWebhookRoutes({ ...deps, secret: deps.zendeskWebhookSecret }));
   app.route(
     '/api/tickets',
-    createTicketRoutes({ token: deps.operatorApiToken, conversations: deps.conversations, db: deps.db }),
+    createTicketRoutes({
+      token: deps.operatorApiToken,
+      conversations: deps.conversations,
+      db: deps.db,
+      ids: deps.ids,
+    }),
   );
   app.route(
     '/api/refunds',
@@ -51,6 +64,7 @@ export function createApp(deps: AppDeps) {
     '/api/dead-letters',
     createDeadLetterRoutes({ token: deps.operatorApiToken, db: deps.db, intake }),
   );
+  app.route('/api/audit', createAuditRoutes({ token: deps.operatorApiToken, db: deps.db }));
   app.route(
     '/api',
     createOperatorRoutes({ token: deps.operatorApiToken, conversations: deps.conversations, db: deps.db }),

@@ -5,11 +5,11 @@ import {
   type Client,
 } from '@temporalio/client';
 import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
+import type { ConversationIds } from '../core/conversation-ids.js';
 import { maskPhone } from '../domain/privacy.js';
 import { ApiError } from './errors.js';
 import {
   conversationStateQuery,
-  conversationWorkflowId,
   deliveryStatusSignal,
   inboundMessageSignal,
   type ConversationView,
@@ -51,9 +51,10 @@ export interface ConversationGateway {
 export function createTemporalConversationGateway(deps: {
   client: Client;
   taskQueue: string;
+  ids: ConversationIds;
   deadlineMs?: number;
 }): ConversationGateway {
-  const { client, taskQueue } = deps;
+  const { client, taskQueue, ids } = deps;
   const deadlineMs = deps.deadlineMs ?? 5_000;
   const withDeadline = <T>(fn: () => Promise<T>) =>
     client.connection.withDeadline(Date.now() + deadlineMs, fn);
@@ -66,7 +67,7 @@ export function createTemporalConversationGateway(deps: {
           client.workflow.signalWithStart<typeof conversationWorkflow, [InboundMessage]>(
             'conversationWorkflow',
             {
-              workflowId: conversationWorkflowId(message.phoneNumberId, message.waId),
+              workflowId: ids.idFor(message.phoneNumberId, message.waId),
               taskQueue,
               args: [{ phoneNumberId: message.phoneNumberId, waId: message.waId }],
               signal: inboundMessageSignal,
@@ -87,7 +88,7 @@ export function createTemporalConversationGateway(deps: {
     async deliverMessages(messages) {
       const byConversation = new Map<string, InboundMessage[]>();
       for (const m of messages) {
-        const id = conversationWorkflowId(m.phoneNumberId, m.waId);
+        const id = ids.idFor(m.phoneNumberId, m.waId);
         byConversation.set(id, [...(byConversation.get(id) ?? []), m]);
       }
       const refused: Refused<InboundMessage>[] = [];
@@ -102,7 +103,7 @@ export function createTemporalConversationGateway(deps: {
         try {
           await withDeadline(() =>
             client.workflow
-              .getHandle(conversationWorkflowId(status.phoneNumberId, status.recipientId))
+              .getHandle(ids.idFor(status.phoneNumberId, status.recipientId))
               .signal(deliveryStatusSignal, status),
           );
         } catch (err) {

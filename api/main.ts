@@ -1,4 +1,7 @@
 import { Client } from '@temporalio/client';
+import { createEncryptionCodec } from '../core/encryption/payload-codec.js';
+import { createPayloadKeys, parleyDataConverter } from '../core/encryption/data-converter.js';
+import { createConversationIds } from '../core/conversation-ids.js';
 import { connectTemporal } from '../core/temporal-client.js';
 import { loadConfig, type Config } from '../core/config.js';
 import { listen } from '../core/listen.js';
@@ -28,10 +31,21 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
     address: config.temporal.address ?? 'localhost:7233',
     lazy: true,
   });
-  const client = new Client({ connection: temporal.connection, namespace: config.temporal.namespace });
-  const conversations = createTemporalConversationGateway({ client, taskQueue: config.temporal.taskQueue });
+  const payloadKeys = createPayloadKeys(config, db);
+  const client = new Client({
+    connection: temporal.connection,
+    namespace: config.temporal.namespace,
+    dataConverter: parleyDataConverter(payloadKeys),
+  });
+  const ids = createConversationIds(config.conversationIdSecret);
+  const conversations = createTemporalConversationGateway({
+    client,
+    taskQueue: config.temporal.taskQueue,
+    ids,
+  });
   const app = createApp({
     whatsapp: { appSecret: config.whatsapp.appSecret, verifyToken: config.whatsapp.verifyToken },
+    ids,
     conversations,
     refunds: createRefundGateway({ client, taskQueue: config.temporal.taskQueue }),
     db,
@@ -43,6 +57,11 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
       postgres: () => checkConnection(db),
     },
     logger,
+    codec: {
+      codec: payloadKeys && createEncryptionCodec(payloadKeys),
+      token: config.operatorApiToken,
+      ...config.codecServer,
+    },
   });
   const server = await listen(app.fetch, { port: config.port, hostname: '0.0.0.0' });
   logger.info('API listening', { port: server.port });

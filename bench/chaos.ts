@@ -11,6 +11,7 @@
  * from the log, no duplicate reply, every conversation answered or handed off, nothing failed or
  * stuck, and how long until the last customer was answered.
  */
+import { createConversationIds } from '../core/conversation-ids.js';
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,6 +61,7 @@ try {
     sandbox: stack.sandbox,
     openai,
     taskQueue: stack.config.temporal.taskQueue,
+    ids: createConversationIds(stack.config.conversationIdSecret),
     spawnWorker: () =>
       spawnWorkerProcess(
         { ...stack.env, BENCH_WORKFLOW_BUNDLE: bundlePath },

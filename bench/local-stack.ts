@@ -12,6 +12,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@temporalio/client';
 import { connectTemporal } from '../core/temporal-client.js';
+import { createPayloadKeys, parleyDataConverter } from '../core/encryption/data-converter.js';
+import { createDb } from '../db/database.js';
 import type { WorkflowBundle } from '@temporalio/worker';
 import { bundleParleyWorkflows } from '../devstack/workflow-bundle.js';
 import { startApi, type RunningApi } from '../api/main.js';
@@ -169,7 +171,14 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
 
     const temporal = await connectTemporal({ address: temporalAddress });
     onStop('Temporal client', temporal.close);
-    const client = new Client({ connection: temporal.connection, namespace: config.temporal.namespace });
+    // The same data converter as the API and the worker (its keys live in the stack's database).
+    const keysDb = createDb(config.databaseUrl!);
+    onStop('payload keys database pool', () => keysDb.destroy());
+    const client = new Client({
+      connection: temporal.connection,
+      namespace: config.temporal.namespace,
+      dataConverter: parleyDataConverter(createPayloadKeys(config, keysDb)),
+    });
 
     let worker: BenchWorker | undefined;
     const startBenchWorker = async () => {

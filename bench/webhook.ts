@@ -10,6 +10,7 @@
  *    (signalWithStart, no HTTP), to split API overhead from Temporal's;
  * 5. drain: how long until the worker has recorded every message and answered every conversation.
  */
+import { createConversationIds } from '../core/conversation-ids.js';
 import { randomInt } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import { cpus } from 'node:os';
@@ -243,6 +244,7 @@ function directSender(stack: LocalStack): Sender {
   const gateway = createTemporalConversationGateway({
     client: stack.client,
     taskQueue: stack.config.temporal.taskQueue,
+    ids: createConversationIds(stack.config.conversationIdSecret),
   });
   return async (webhook) => {
     const parsed = parseWebhook(JSON.parse(webhook.raw.toString('utf8')));
@@ -436,7 +438,8 @@ interface DrainResult {
 async function drain(stack: LocalStack, accepted: PreparedWebhook[], timeoutS: number): Promise<DrainResult> {
   const lastByCustomer = new Map<string, string>();
   for (const w of accepted) lastByCustomer.set(w.customer, w.messageId);
-  const conversationIds = [...lastByCustomer.keys()].map((c) => `whatsapp:${stack.phoneNumberId}:${c}`);
+  const ids = createConversationIds(stack.config.conversationIdSecret);
+  const conversationIds = [...lastByCustomer.keys()].map((c) => ids.idFor(stack.phoneNumberId, c));
   const replyKeys = [...lastByCustomer.values()].map((id) => `reply:${id}`);
   const result: DrainResult = {
     conversations: lastByCustomer.size,
@@ -487,9 +490,10 @@ async function historyEventsPerMessage(stack: LocalStack, accepted: PreparedWebh
   const sample = [...perCustomer].slice(0, 20);
   let events = 0;
   let messages = 0;
+  const ids = createConversationIds(stack.config.conversationIdSecret);
   for (const [customer, count] of sample) {
     try {
-      const handle = stack.client.workflow.getHandle(`whatsapp:${stack.phoneNumberId}:${customer}`);
+      const handle = stack.client.workflow.getHandle(ids.idFor(stack.phoneNumberId, customer));
       events += (await handle.describe()).historyLength;
       messages += count;
     } catch {

@@ -21,8 +21,11 @@ import {
   startKnowledgeSync,
   unscheduleKnowledgeSync,
 } from './kb-commands.js';
+import { AUDIT_USAGE, runAuditCommand } from './audit-commands.js';
 import { DEAD_LETTERS_USAGE, runDeadLetterCommand } from './deadletter-commands.js';
-import { CliUsageError } from './operator-api.js';
+import { CliUsageError, loadApiSettings, type ApiSettings } from './operator-api.js';
+import { parleyDataConverter } from '../core/encryption/data-converter.js';
+import { createRemoteCodec } from '../core/encryption/remote-codec.js';
 import { REFUNDS_USAGE, runRefundCommand } from './refund-commands.js';
 
 export const USAGE = `Usage: parley <command>
@@ -45,6 +48,8 @@ ${REFUNDS_USAGE}
 
 ${DEAD_LETTERS_USAGE}
 
+${AUDIT_USAGE}
+
   parley help
       This text.
 
@@ -53,7 +58,8 @@ against the current directory. With \`npm run dev\` the worker shares this machi
 
 Environment: TEMPORAL_ADDRESS (default localhost:7233), TEMPORAL_NAMESPACE (default), and
 TEMPORAL_TASK_QUEUE (parley-conversations): where the Parley worker polls (kb commands);
-PARLEY_API_URL (default http://localhost:3000) and OPERATOR_API_TOKEN (refunds, deadletters).
+PARLEY_API_URL (default http://localhost:3000) and OPERATOR_API_TOKEN (every command: kb commands
+encrypt and decrypt Temporal payloads through the API's codec server).
 Exit codes: 0 done, 1 failed (including a sync with failed documents), 2 usage error.`;
 
 class UsageError extends Error {}
@@ -74,6 +80,7 @@ export async function main(
     }
     if (group === 'refunds') return await runRefundCommand(command, rest, env, io);
     if (group === 'deadletters') return await runDeadLetterCommand(command, rest, env, io);
+    if (group === 'audit') return await runAuditCommand(command, rest, env, io);
     if (group !== 'kb') throw new UsageError(`unknown command: ${group}`);
     if (command === undefined || ['help', '--help', '-h'].includes(command)) {
       io.out(USAGE);
@@ -81,7 +88,7 @@ export async function main(
     }
     const run = KB_COMMANDS[command];
     if (!run) throw new UsageError(`unknown command: kb ${command}`);
-    const settings = loadTemporalSettings(env);
+    const settings = { ...loadTemporalSettings(env), api: loadApiSettings(env) };
     return await run(rest, settings, io);
   } catch (err) {
     if (err instanceof UsageError || err instanceof CliUsageError || isParseArgsError(err)) {
@@ -94,7 +101,9 @@ export async function main(
   }
 }
 
-type Command = (args: string[], settings: TemporalSettings, io: Output) => Promise<number>;
+/** Where Temporal is, and the API whose codec server encrypts and decrypts its payloads. */
+type CliSettings = TemporalSettings & { api: ApiSettings };
+type Command = (args: string[], settings: CliSettings, io: Output) => Promise<number>;
 
 const KB_COMMANDS: Record<string, Command> = {
   async sync(args, settings, io) {
@@ -197,7 +206,7 @@ function onePositional(positionals: string[], usage: string): string {
   return positionals[0];
 }
 
-async function withClient<T>(settings: TemporalSettings, fn: (client: Client) => Promise<T>): Promise<T> {
+async function withClient<T>(settings: CliSettings, fn: (client: Client) => Promise<T>): Promise<T> {
   let temporal: TemporalConnection;
   try {
     temporal = await connectTemporal({ address: settings.address });
@@ -208,7 +217,14 @@ async function withClient<T>(settings: TemporalSettings, fn: (client: Client) =>
     );
   }
   try {
-    return await fn(new Client({ connection: temporal.connection, namespace: settings.namespace }));
+    // Payloads are encrypted: the CLI encodes and decodes them through the API's codec server.
+    const dataConverter = {
+      ...parleyDataConverter(undefined),
+      payloadCodecs: [createRemoteCodec(settings.api)],
+    };
+    return await fn(
+      new Client({ connection: temporal.connection, namespace: settings.namespace, dataConverter }),
+    );
   } finally {
     await temporal.close();
   }

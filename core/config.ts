@@ -1,6 +1,7 @@
 import { DEMO_BUSINESS_HOURS, validateBusinessHours, type BusinessHours } from '../domain/business-hours.js';
 import { DEFAULT_ESCALATION_POLICY } from '../domain/escalation-policy.js';
 import { z } from 'zod';
+import { parseMasterKeys } from './encryption/master-keys.js';
 import { DEFAULT_INTENTS } from '../activities/understanding/types.js';
 import type { ConversationSettings } from '../workflows/definitions.js';
 import type { RefundSettings } from '../workflows/refund-definitions.js';
@@ -207,6 +208,29 @@ const envSchema = z.object({
   /** Approved template for a survey after the 24-hour window; unset: such surveys are skipped. */
   CSAT_TEMPLATE: optionalString,
   CSAT_TEMPLATE_LANGUAGE: z.preprocess(emptyAsUndefined, z.string().default('en')),
+  /**
+   * Keys the conversation ids and link references (HMAC): without it nobody can tell whose
+   * conversation an id is. Required in production; elsewhere a fixed development value.
+   */
+  CONVERSATION_ID_SECRET: z.preprocess(
+    emptyAsUndefined,
+    z.string().min(32, { error: 'must be at least 32 characters' }).optional(),
+  ),
+  /**
+   * Master keys that wrap the per-customer keys encrypting Temporal payloads: `id:base64key` pairs
+   * (32 random bytes each), comma-separated, the first active. Required in production; elsewhere a
+   * fixed development key.
+   */
+  PAYLOAD_MASTER_KEYS: z.preprocess(emptyAsUndefined, z.string().optional()),
+  /** `off` stores Temporal payloads in clear: development and recorded histories only. */
+  PAYLOAD_ENCRYPTION: z.preprocess(emptyAsUndefined, z.enum(['on', 'off']).default('on')),
+  /** Origins allowed to call the codec server (the Temporal Web UI's), comma-separated. */
+  CODEC_CORS_ORIGINS: z.preprocess(emptyAsUndefined, z.string().default('http://localhost:8233')),
+  /**
+   * Development only: the codec server answers loopback requests from an allowed origin without a
+   * token (the dev server's Web UI cannot send one).
+   */
+  CODEC_ALLOW_LOOPBACK: z.preprocess(emptyAsUndefined, z.enum(['true', 'false']).default('false')),
   /** Webhook parts that could not be understood are kept this many days (they hold customer data). */
   DEAD_LETTER_RETENTION_DAYS: z.preprocess(emptyAsUndefined, z.coerce.number().min(1).max(365).default(30)),
   /** Turns Parley answers per customer in the window before it suspects an auto-responder loop. */
@@ -220,6 +244,12 @@ const envSchema = z.object({
       .default(10 * 60_000),
   ),
 });
+
+/** Outside production only: conversation ids stay stable across restarts of a development stack. */
+export const DEVELOPMENT_CONVERSATION_ID_SECRET =
+  'parley-development-conversation-id-secret-not-for-production';
+/** Outside production only: 32 fixed bytes, so a development stack reads its own histories. */
+const DEVELOPMENT_PAYLOAD_MASTER_KEYS = `dev:${Buffer.alloc(32, 'parley-dev-master-key').toString('base64')}`;
 
 export type Env = z.infer<typeof envSchema>;
 
@@ -253,6 +283,10 @@ export interface Config {
   /** How passages are found when an embedding model is configured (lexical only without one). */
   retrievalMode: 'dense' | 'hybrid' | 'lexical';
   operatorApiToken: string | undefined;
+  /** Keys conversation ids and references (see core/conversation-ids.ts). */
+  conversationIdSecret: string;
+  payloadEncryption: { enabled: boolean; masterKeys: { id: string; key: Buffer }[] };
+  codecServer: { corsOrigins: string[]; allowLoopback: boolean };
   deadLetterRetentionMs: number;
   publicUrl: string;
   helpdesk: { kind: 'builtin' } | { kind: 'zendesk'; url: string; email: string; apiToken: string };
@@ -320,6 +354,29 @@ export function loadTemporalSettings(
 /** Parses the environment; throws a ConfigError naming every bad or missing variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const e = parseEnv(envSchema, env);
+  const production = e.NODE_ENV === 'production';
+  const problems = [
+    production && !e.CONVERSATION_ID_SECRET
+      ? 'CONVERSATION_ID_SECRET: is required in production (32+ random characters; it keys conversation ids, so keep it for good)'
+      : undefined,
+    production && !e.PAYLOAD_MASTER_KEYS
+      ? 'PAYLOAD_MASTER_KEYS: is required in production (id:base64 of 32 random bytes, e.g. `k1:$(openssl rand -base64 32)`)'
+      : undefined,
+    production && e.PAYLOAD_ENCRYPTION === 'off'
+      ? 'PAYLOAD_ENCRYPTION: cannot be off in production'
+      : undefined,
+    production && e.CODEC_ALLOW_LOOPBACK === 'true'
+      ? 'CODEC_ALLOW_LOOPBACK: is for development only'
+      : undefined,
+  ].filter((p): p is string => p !== undefined);
+  let masterKeys: { id: string; key: Buffer }[] = [];
+  try {
+    masterKeys = parseMasterKeys(e.PAYLOAD_MASTER_KEYS ?? DEVELOPMENT_PAYLOAD_MASTER_KEYS);
+    if (masterKeys.length === 0) problems.push('PAYLOAD_MASTER_KEYS: no key given');
+  } catch (err) {
+    problems.push(`PAYLOAD_MASTER_KEYS: ${(err as Error).message}`);
+  }
+  if (problems.length) throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
   return {
     nodeEnv: e.NODE_ENV,
     logLevel: e.LOG_LEVEL,
@@ -362,6 +419,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       minDenseScore: e.KB_ANSWER_MIN_DENSE_SCORE,
     },
     operatorApiToken: e.OPERATOR_API_TOKEN,
+    conversationIdSecret: e.CONVERSATION_ID_SECRET ?? DEVELOPMENT_CONVERSATION_ID_SECRET,
+    payloadEncryption: { enabled: e.PAYLOAD_ENCRYPTION === 'on', masterKeys },
+    codecServer: {
+      corsOrigins: e.CODEC_CORS_ORIGINS.split(',')
+        .map((o) => o.trim())
+        .filter(Boolean),
+      allowLoopback: e.CODEC_ALLOW_LOOPBACK === 'true',
+    },
     deadLetterRetentionMs: e.DEAD_LETTER_RETENTION_DAYS * 24 * 60 * 60_000,
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     helpdesk: helpdeskConfig(e),

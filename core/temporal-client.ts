@@ -5,7 +5,7 @@
  * a retry that fires after `connection.close()` throws "Channel has been shut down" from that timer
  * — an uncaught exception in whatever process closed the connection (an API shutting down while
  * Temporal was unreachable, a test run). The retry policy here is the SDK's own; it only notes
- * when the last scheduled retry is due, and `close()` waits for it.
+ * when the last scheduled retry is due, and `close()` waits for it and stops new retries.
  */
 import {
   Connection,
@@ -27,9 +27,12 @@ export async function connectTemporal(
   const { lazy, ...rest } = options;
   const retry = defaultGrpcRetryOptions();
   let lastRetryDueAtMs = 0;
+  // Once closing, nothing is retried: a call in flight that fails then would otherwise schedule a
+  // retry on a channel that is already shut down.
+  let closing = false;
   const interceptors = [
     makeGrpcRetryInterceptor({
-      retryableDecider: retry.retryableDecider,
+      retryableDecider: (attempt, status) => !closing && retry.retryableDecider(attempt, status),
       delayFunction: (attempt, status) => {
         const delayMs = retry.delayFunction(attempt, status);
         lastRetryDueAtMs = Math.max(lastRetryDueAtMs, Date.now() + delayMs);
@@ -43,6 +46,7 @@ export async function connectTemporal(
   return {
     connection,
     async close() {
+      closing = true;
       const wait = lastRetryDueAtMs - Date.now();
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait + 100));
       await connection.close();

@@ -1,6 +1,7 @@
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { ActionLogTable } from './tables/action-log.js';
+import type { AuditLogTable } from './tables/audit-log.js';
 import type { AgentsTable } from './tables/agents.js';
 import type { BotTurnsTable } from './tables/bot-turns.js';
 import type { ConversationTransitionsTable } from './tables/conversation-transitions.js';
@@ -17,6 +18,7 @@ import type { ConversationEventsTable } from './tables/conversation-events.js';
 import type { KbChunksTable } from './tables/kb-chunks.js';
 import type { LedgerPayoutsTable } from './tables/ledger-payouts.js';
 import type { MessagesTable } from './tables/messages.js';
+import type { PayloadKeysTable } from './tables/payload-keys.js';
 import type { RefundAttemptsTable } from './tables/refund-attempts.js';
 import type { RefundsTable } from './tables/refunds.js';
 import type { ShopAppointmentSlotsTable } from './tables/shop-appointment-slots.js';
@@ -35,6 +37,8 @@ import type { ShopSubscriptionsTable } from './tables/shop-subscriptions.js';
 export interface Database {
   conversations: ConversationsTable;
   messages: MessagesTable;
+  audit_log: AuditLogTable;
+  payload_keys: PayloadKeysTable;
   conversation_transitions: ConversationTransitionsTable;
   agents: AgentsTable;
   kb_chunks: KbChunksTable;

@@ -13,6 +13,9 @@ import * as m20261125_ledgerPayouts from './migrations/2026-11-25T19-20-00_ledge
 import * as m20261125_refundPaymentRef from './migrations/2026-11-25T19-30-00_refund_payment_ref.js';
 import * as m20261125_crmNotes from './migrations/2026-11-25T19-40-00_crm_notes.js';
 import * as m20261207_deadLettersAndEvents from './migrations/2026-12-07T22-00-00_dead_letters_and_events.js';
+import * as m20261208_conversationRefs from './migrations/2026-12-08T00-00-00_conversation_refs.js';
+import * as m20261208_payloadKeys from './migrations/2026-12-08T01-00-00_payload_keys.js';
+import * as m20261208_auditLog from './migrations/2026-12-08T02-00-00_audit_log.js';
 
 /**
  * Migrations listed explicitly (not read from disk) so they work the same from TypeScript sources,
@@ -33,6 +36,9 @@ const migrations: Record<string, Migration> = {
   '2026-11-25T19-30-00_refund_payment_ref': m20261125_refundPaymentRef,
   '2026-11-25T19-40-00_crm_notes': m20261125_crmNotes,
   '2026-12-07T22-00-00_dead_letters_and_events': m20261207_deadLettersAndEvents,
+  '2026-12-08T00-00-00_conversation_refs': m20261208_conversationRefs,
+  '2026-12-08T01-00-00_payload_keys': m20261208_payloadKeys,
+  '2026-12-08T02-00-00_audit_log': m20261208_auditLog,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

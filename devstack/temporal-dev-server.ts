@@ -20,6 +20,8 @@ export async function startTemporalDevServer(opts: {
   uiPort?: number;
   headless?: boolean;
   dbFilename?: string;
+  /** The Web UI decodes payloads through this remote codec (Parley's `/codec`). */
+  uiCodecEndpoint?: string;
   log?: (line: string) => void;
 }): Promise<TemporalDevServer> {
   const port = opts.port ?? (await freePort());
@@ -40,6 +42,7 @@ export async function startTemporalDevServer(opts: {
     ...searchAttributeCliPairs().flatMap((pair) => ['--search-attribute', pair]),
     ...(opts.dbFilename ? ['--db-filename', opts.dbFilename] : []),
     ...(uiPort ? ['--ui-port', String(uiPort)] : ['--headless']),
+    ...(uiPort && opts.uiCodecEndpoint ? ['--ui-codec-endpoint', opts.uiCodecEndpoint] : []),
   ];
   const child = spawn(temporalCliPath(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];

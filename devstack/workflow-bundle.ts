@@ -1,4 +1,5 @@
 import { bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
+import { failureConverterPath } from '../core/encryption/data-converter.js';
 import { workflowsPath } from '../worker/worker.js';
 
 /**
@@ -8,6 +9,7 @@ import { workflowsPath } from '../worker/worker.js';
 export function bundleParleyWorkflows(path: string = workflowsPath()): Promise<WorkflowBundle> {
   return bundleWorkflowCode({
     workflowsPath: path,
+    failureConverterPath: failureConverterPath(),
     logger: {
       trace: () => {},
       debug: () => {},

@@ -9,6 +9,7 @@
  * through the ingestion workflow (embedded too when OPENAI_BASE_URL is set) and refreshed hourly by a
  * Temporal Schedule. PARLEY_DEV_KNOWLEDGE_DIR syncs another folder instead of knowledge/demo.
  */
+import { createPayloadKeys, parleyDataConverter } from '../core/encryption/data-converter.js';
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, relative, resolve } from 'node:path';
@@ -71,11 +72,17 @@ async function main() {
   let chat: string | undefined; // how to run `npm run chat` against this stack (sandbox only)
 
   if (!env.TEMPORAL_ADDRESS) {
+    const uiPort = await portOr(SANDBOX_DEFAULTS.TEMPORAL_UI_PORT);
     const temporal = await startTemporalDevServer({
       port: await portOr(SANDBOX_DEFAULTS.TEMPORAL_PORT),
-      uiPort: await portOr(SANDBOX_DEFAULTS.TEMPORAL_UI_PORT),
+      uiPort,
       dbFilename: join(dataDir, 'temporal.sqlite'),
+      // Payloads are encrypted: the local UI decodes them through the API's codec server, which
+      // answers this machine's UI without a token (development only).
+      uiCodecEndpoint: `http://localhost:${apiPort}/codec`,
     });
+    env.CODEC_CORS_ORIGINS ??= `http://localhost:${uiPort},http://127.0.0.1:${uiPort}`;
+    env.CODEC_ALLOW_LOOPBACK ??= 'true';
     started(temporal.stop);
     env.TEMPORAL_ADDRESS = temporal.address;
     lines.push(`Temporal Web UI    ${temporal.uiUrl}`, `Temporal gRPC      ${temporal.address}`);
@@ -166,7 +173,11 @@ async function loadDemo(config: Config): Promise<string[]> {
   const temporal = loadTemporalSettings(env);
   const connection = await Connection.connect({ address: temporal.address });
   started(() => connection.close());
-  const client = new Client({ connection, namespace: temporal.namespace });
+  const client = new Client({
+    connection,
+    namespace: temporal.namespace,
+    dataConverter: parleyDataConverter(createPayloadKeys(config, db)),
+  });
   const dir = env.PARLEY_DEV_KNOWLEDGE_DIR ? resolve(env.PARLEY_DEV_KNOWLEDGE_DIR) : DEMO_KNOWLEDGE_DIR;
   const shownDir = relative(process.cwd(), dir).startsWith('..') ? dir : relative(process.cwd(), dir) || '.';
   const retry = `npm run parley -- kb sync ${shownDir}`;

@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { startApi, type RunningApi } from '../api/main.js';
 import { loadConfig, type Config } from '../core/config.js';
+import { createConversationIds } from '../core/conversation-ids.js';
 import { createLogger, silentLogger } from '../core/logger.js';
 import { startEmbeddedPostgres } from '../devstack/embedded-postgres.js';
 import { eventually } from '../devstack/eventually.js';
@@ -23,11 +24,7 @@ import { startTemporalDevServer } from '../devstack/temporal-dev-server.js';
 import { startWhatsAppSandbox, type WhatsAppSandbox } from '../devstack/whatsapp-sandbox.js';
 import { startWorker, type RunningWorker } from '../worker/main.js';
 import { installTemporalRuntime } from '../worker/temporal-runtime.js';
-import {
-  conversationStateQuery,
-  conversationWorkflowId,
-  type ConversationView,
-} from '../workflows/definitions.js';
+import { conversationStateQuery, type ConversationView } from '../workflows/definitions.js';
 import {
   buttonReplyMessage,
   documentMessage,
@@ -116,6 +113,8 @@ async function main() {
   const env = (taskQueue: string, extra: Record<string, string> = {}) =>
     loadConfig({
       NODE_ENV: 'development',
+      // Recorded histories stay readable (and replayable) without this run's keys.
+      PAYLOAD_ENCRYPTION: 'off',
       PORT: '0',
       DATABASE_URL: postgres.databaseUrl('parley_histories'),
       TEMPORAL_ADDRESS: temporal.address,
@@ -699,7 +698,7 @@ async function insertDeliveredOrder(db: Db, id: string, customerId = 'CUS-1001')
 // ---- helpers --------------------------------------------------------------------------------------
 
 function conversation(ctx: Ctx, stack: Stack, waId: string, phoneNumberId: string = PHONE_NUMBER_ID) {
-  const id = conversationWorkflowId(phoneNumberId, waId);
+  const id = createConversationIds(stack.config.conversationIdSecret).idFor(phoneNumberId, waId);
   const sentOfType = (type: string) =>
     ctx.sandbox.sent.filter((m) => m.phoneNumberId === phoneNumberId && m.waId === waId && m.type === type);
   const texts = () => sentOfType('text');

@@ -29,6 +29,7 @@ import type { ModelClient } from '../activities/understanding/model-client.js';
 import type { Ocr } from '../activities/understanding/ocr.js';
 import type { GraphClient } from '../activities/whatsapp/graph-client.js';
 import type { Config } from '../core/config.js';
+import { createConversationIds } from '../core/conversation-ids.js';
 import type { Logger } from '../core/logger.js';
 import type { Db } from '../db/database.js';
 import { linkHelpdeskTicket } from '../db/repositories/helpdesk-links.js';
@@ -81,6 +82,7 @@ export function createActivityDeps(
     ...(config.slack.onCallMention ? { onCallMention: config.slack.onCallMention } : {}),
   };
   return {
+    ids: createConversationIds(config.conversationIdSecret),
     db,
     graph,
     conversationSettings: config.conversation,

@@ -1,4 +1,5 @@
 import { NativeConnection, type WorkflowBundle } from '@temporalio/worker';
+import { createPayloadKeys, parleyDataConverter } from '../core/encryption/data-converter.js';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
 import { createModelClient } from '../activities/understanding/model-client.js';
 import { createOcr, OCR_LANGUAGES } from '../activities/understanding/ocr.js';
@@ -48,8 +49,10 @@ export async function startWorker(
   // Loaded on the first document or photo, not at start: most turns are text.
   const ocr = createOcr({ languages: [...OCR_LANGUAGES] });
   const connection = await NativeConnection.connect({ address: config.temporal.address ?? 'localhost:7233' });
+  const payloadKeys = createPayloadKeys(config, db);
   const worker = await createParleyWorker({
     connection,
+    dataConverter: parleyDataConverter(payloadKeys),
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     workflowBundle: opts.workflowBundle,

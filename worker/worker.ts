@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
+import type { DataConverter } from '@temporalio/common';
 import type { Activities } from '../activities/index.js';
 import { classifyActivityFailures } from './activity-failures.js';
 
@@ -24,12 +25,15 @@ export async function createParleyWorker(opts: {
   activities: Activities;
   workflowBundle?: WorkflowBundle;
   identity?: string;
+  /** Parley's data converter (core/encryption/data-converter.ts): payloads encrypted per customer. */
+  dataConverter: DataConverter;
 }): Promise<Worker> {
   return Worker.create({
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     activities: opts.activities,
+    dataConverter: opts.dataConverter,
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: workflowsPath() }),
     ...(opts.identity ? { identity: opts.identity } : {}),
     interceptors: { activity: [classifyActivityFailures] },

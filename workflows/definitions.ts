@@ -87,11 +87,6 @@ export interface DeliveryStatus {
 export const inboundMessageSignal = defineSignal<[InboundMessage]>('inboundMessage');
 export const deliveryStatusSignal = defineSignal<[DeliveryStatus]>('deliveryStatus');
 
-/** One workflow per customer chat with one business number. */
-export function conversationWorkflowId(phoneNumberId: string, waId: string): string {
-  return `whatsapp:${phoneNumberId}:${waId}`;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Conversation state as operators see it, and the operator/agent commands.
 

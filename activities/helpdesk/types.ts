@@ -30,7 +30,7 @@ export interface HandoffTranscriptEntry {
 
 /** Everything the human agent needs to pick the conversation up without asking the customer again. */
 export interface HandoffPackage {
-  /** The conversation workflow id, `whatsapp:<phone_number_id>:<wa_id>`. */
+  /** The conversation workflow id (keyed, see core/conversation-ids.ts: no phone number in it). */
   conversationId: string;
   customer: {
     displayName?: string;

@@ -29,7 +29,7 @@ const schemas = {
  */
 export function createDeadLetterRoutes(deps: { token: string | undefined; db: Db; intake: WhatsAppIntake }) {
   const { db, intake } = deps;
-  const { app, enabled } = createOperatorApp(deps.token);
+  const { app, enabled } = createOperatorApp(deps.token, deps.db);
   if (!enabled) return app;
 
   const requireLetter = async (id: string) => {

@@ -42,7 +42,7 @@ export function createOperatorRoutes(deps: {
   db: Db;
 }) {
   const { conversations, db } = deps;
-  const { app, enabled } = createOperatorApp(deps.token);
+  const { app, enabled } = createOperatorApp(deps.token, deps.db);
   if (!enabled) return app;
 
   app.post('/agents', async (c) => {

@@ -65,7 +65,7 @@ const schemas = {
  */
 export function createRefundRoutes(deps: { token: string | undefined; db: Db; refunds: RefundGateway }) {
   const { db, refunds } = deps;
-  const { app, enabled } = createOperatorApp(deps.token);
+  const { app, enabled } = createOperatorApp(deps.token, deps.db);
   if (!enabled) return app;
 
   const requireRefund = async (id: string): Promise<RefundRow> => {

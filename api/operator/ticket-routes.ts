@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { HandoffPackage } from '../../activities/helpdesk/types.js';
-import { conversationRef } from '../../core/conversation-ref.js';
+import type { ConversationIds } from '../../core/conversation-ids.js';
 import type { Db } from '../../db/database.js';
 import { findActiveAgent } from '../../db/repositories/agents.js';
 import {
@@ -75,9 +75,10 @@ export function createTicketRoutes(deps: {
   token: string | undefined;
   conversations: ConversationGateway;
   db: Db;
+  ids: ConversationIds;
 }) {
-  const { conversations, db } = deps;
-  const { app, enabled } = createOperatorApp(deps.token);
+  const { conversations, db, ids } = deps;
+  const { app, enabled } = createOperatorApp(deps.token, deps.db);
   if (!enabled) return app;
 
   const requireTicket = async (id: string): Promise<HandoffTicketRow> => {
@@ -94,15 +95,15 @@ export function createTicketRoutes(deps: {
       ...(q.unassigned ? { assignedAgentId: null } : q.agent ? { assignedAgentId: q.agent } : {}),
       ...(q.limit ? { limit: q.limit } : {}),
     });
-    return c.json({ tickets: rows.map(ticketSummary) });
+    return c.json({ tickets: rows.map((t) => ticketSummary(t, ids)) });
   });
 
   app.get('/:id', async (c) => {
     const ticket = await requireTicket(c.req.param('id'));
     const comments = await listHandoffTicketComments(db, ticket.id);
     return c.json({
-      ...ticketSummary(ticket),
-      package: publicPackage(ticket),
+      ...ticketSummary(ticket, ids),
+      package: publicPackage(ticket, ids),
       comments: comments.map(publicComment),
     });
   });
@@ -136,8 +137,8 @@ export function createTicketRoutes(deps: {
     const updated = await updateHandoffTicketStatus(db, ticket.id, 'pending');
     if (!updated.ok) throw statusFailure(ticket.id, updated.reason);
     return c.json({
-      ticket: ticketSummary(updated.ticket),
-      conversation: view ? publicView(view) : null,
+      ticket: ticketSummary(updated.ticket, ids),
+      conversation: view ? publicView(view, ids) : null,
     });
   });
 
@@ -154,7 +155,7 @@ export function createTicketRoutes(deps: {
     }
     const updated = await updateHandoffTicketStatus(db, ticket.id, status);
     if (!updated.ok) throw statusFailure(ticket.id, updated.reason);
-    return c.json({ ticket: ticketSummary(updated.ticket), ...(conversation ? { conversation } : {}) });
+    return c.json({ ticket: ticketSummary(updated.ticket, ids), ...(conversation ? { conversation } : {}) });
   });
 
   app.post('/:id/reply', async (c) => {
@@ -204,7 +205,7 @@ function packageOf(ticket: HandoffTicketRow): Partial<HandoffPackage> {
 }
 
 /** What the queue shows per ticket. Only the package's masked number, never the conversation id. */
-export function ticketSummary(ticket: HandoffTicketRow) {
+export function ticketSummary(ticket: HandoffTicketRow, ids: ConversationIds) {
   const pkg = packageOf(ticket);
   const c = pkg.customer;
   return {
@@ -214,7 +215,7 @@ export function ticketSummary(ticket: HandoffTicketRow) {
     rule: ticket.rule,
     reason: ticket.reason,
     handling: ticket.handling,
-    conversationRef: conversationRef(ticket.conversation_id),
+    conversationRef: ids.refFor(ticket.conversation_id),
     assignedAgentId: ticket.assigned_agent_id,
     dueAt: ticket.due_at?.toISOString() ?? null,
     createdAt: ticket.created_at.toISOString(),
@@ -231,9 +232,9 @@ export function ticketSummary(ticket: HandoffTicketRow) {
 }
 
 /** The whole package, with the conversation reference in place of the conversation id. */
-function publicPackage(ticket: HandoffTicketRow) {
+function publicPackage(ticket: HandoffTicketRow, ids: ConversationIds) {
   const entries = Object.entries(packageOf(ticket)).filter(([key]) => key !== 'conversationId');
-  return { conversationRef: conversationRef(ticket.conversation_id), ...Object.fromEntries(entries) };
+  return { conversationRef: ids.refFor(ticket.conversation_id), ...Object.fromEntries(entries) };
 }
 
 function publicComment(comment: HandoffTicketCommentRow) {
@@ -247,9 +248,9 @@ function publicComment(comment: HandoffTicketCommentRow) {
 }
 
 /** The conversation's state as the workflow reports it, with the reference in place of the id. */
-function publicView(view: ConversationView) {
+function publicView(view: ConversationView, ids: ConversationIds) {
   const entries = Object.entries(view).filter(([key]) => key !== 'conversationId');
-  return { conversationRef: conversationRef(view.conversationId), ...Object.fromEntries(entries) };
+  return { conversationRef: ids.refFor(view.conversationId), ...Object.fromEntries(entries) };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -13,7 +13,8 @@ import type { WhatsAppSandbox } from '../../devstack/whatsapp-sandbox.js';
 import * as hooks from '../../test/fixtures/whatsapp-webhooks.js';
 import type { ScriptedOpenAI } from '../../test/servers/scripted-openai.js';
 import { rng } from '../../test/support/rng.js';
-import { conversationStateQuery, conversationWorkflowId } from '../../workflows/definitions.js';
+import type { ConversationIds } from '../../core/conversation-ids.js';
+import { conversationStateQuery } from '../../workflows/definitions.js';
 import { fuzzDelivery } from './fuzz.js';
 
 export interface ChaosTarget {
@@ -26,6 +27,8 @@ export interface ChaosTarget {
   openai: ScriptedOpenAI;
   /** The target's task queue: health counts only its workflows (a shared server runs others too). */
   taskQueue: string;
+  /** How the target keys conversation ids (its CONVERSATION_ID_SECRET). */
+  ids: ConversationIds;
   /** Starts a worker process (SIGKILLed by `kill`), configured like the rest of the target. */
   spawnWorker(): Promise<WorkerHandle>;
 }
@@ -84,7 +87,7 @@ export async function workflowHealth(target: ChaosTarget, waIds: string[]): Prom
   let retriedPast5 = 0;
   let stuck = 0;
   await pool(waIds, 16, async (waId) => {
-    const handle = target.client.workflow.getHandle(conversationWorkflowId(target.phoneNumberId, waId));
+    const handle = target.client.workflow.getHandle(target.ids.idFor(target.phoneNumberId, waId));
     const d = await handle.describe().catch(() => undefined);
     if (!d || d.status.name !== 'RUNNING') return;
     const attempts = [
@@ -106,7 +109,7 @@ async function settle(target: ChaosTarget, waIds: string[], timeoutMs: number): 
     async () => {
       let busy = 0;
       await pool(waIds, 16, async (waId) => {
-        const handle = target.client.workflow.getHandle(conversationWorkflowId(target.phoneNumberId, waId));
+        const handle = target.client.workflow.getHandle(target.ids.idFor(target.phoneNumberId, waId));
         const d = await handle.describe().catch(() => undefined);
         if (!d || d.status.name !== 'RUNNING') return;
         if ((d.raw.pendingActivities?.length ?? 0) > 0 || d.raw.pendingWorkflowTask) busy += 1;

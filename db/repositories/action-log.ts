@@ -3,6 +3,7 @@
  * An `executed` row is written in the same transaction as the change it records, so it doubles as
  * the record of what an action key already did.
  */
+import { appendAudit, conversationSubject } from './audit-log.js';
 import { sql } from 'kysely';
 import type { Db } from '../database.js';
 import type { ActionLogEvent } from '../tables/action-log.js';
@@ -28,6 +29,14 @@ export async function insertActionLog(db: Db, entry: ActionLogEntry): Promise<vo
       detail: JSON.stringify(entry.detail),
     })
     .execute();
+  await appendAudit(db, [
+    {
+      kind: `action_${entry.event}`,
+      actor: 'parley',
+      subject: conversationSubject(entry.conversationId),
+      details: { action: entry.action, actionKey: entry.actionKey, detail: entry.detail },
+    },
+  ]);
 }
 
 /** The `executed` row of an action key, if it ran: whose action it was and what it answered. */

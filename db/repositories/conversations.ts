@@ -14,8 +14,8 @@ export interface ConversationProjection {
   summary?: string;
 }
 
-/** Creates or updates the conversation's projection row from the workflow's state. */
-export async function upsertConversation(db: Db, c: ConversationProjection): Promise<void> {
+/** Creates or updates the conversation's projection row from the workflow's state (`ref` is set once). */
+export async function upsertConversation(db: Db, c: ConversationProjection, ref: string): Promise<void> {
   const now = new Date();
   const resolvedAt = c.status === 'resolved' ? now : null;
   const closedAt = c.status === 'closed' ? now : null;
@@ -23,6 +23,7 @@ export async function upsertConversation(db: Db, c: ConversationProjection): Pro
     .insertInto('conversations')
     .values({
       id: c.id,
+      ref,
       phone_number_id: c.phoneNumberId,
       wa_id: c.waId,
       display_name: c.displayName ?? null,
@@ -119,12 +120,8 @@ export async function listTransitions(db: Db, conversationId: string) {
     .execute();
 }
 
-/** The conversation an opaque reference (core/conversation-ref.ts) points to. */
+/** The conversation an opaque reference (core/conversation-ids.ts) points to. */
 export async function findConversationIdByRef(db: Db, ref: string): Promise<string | undefined> {
-  const row = await db
-    .selectFrom('conversations')
-    .select('id')
-    .where(sql<string>`left(encode(sha256(convert_to(id, 'UTF8')), 'hex'), ${ref.length})`, '=', ref)
-    .executeTakeFirst();
+  const row = await db.selectFrom('conversations').select('id').where('ref', '=', ref).executeTakeFirst();
   return row?.id;
 }

@@ -1,4 +1,5 @@
 import type { Selectable } from 'kysely';
+import { appendAudit, conversationSubject } from './audit-log.js';
 import type { Db } from '../database.js';
 import type { HandoffTicketCommentsTable } from '../tables/handoff-ticket-comments.js';
 import type { HandoffTicketsTable } from '../tables/handoff-tickets.js';
@@ -56,7 +57,18 @@ export async function insertHandoffTicket(
     .onConflict((oc) => oc.column('idempotency_key').doNothing())
     .returningAll()
     .executeTakeFirst();
-  if (inserted) return { ticket: inserted, created: true };
+  if (inserted) {
+    // Which rule handed off and how; the package (transcript, summary) stays out of the audit log.
+    await appendAudit(db, [
+      {
+        kind: inserted.kind === 'review' ? 'review_filed' : 'handoff',
+        actor: 'parley',
+        subject: conversationSubject(inserted.conversation_id),
+        details: { ticketId: inserted.id, rule: inserted.rule, handling: inserted.handling },
+      },
+    ]);
+    return { ticket: inserted, created: true };
+  }
   const existing = await getHandoffTicketByKey(db, t.idempotencyKey);
   // Only possible if the row was deleted between the two statements.
   if (!existing) throw new Error(`handoff ticket ${t.idempotencyKey} vanished after a conflicting insert`);

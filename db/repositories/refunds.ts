@@ -1,4 +1,5 @@
 import { sql, type Selectable, type Transaction } from 'kysely';
+import { appendAudit } from './audit-log.js';
 import type { Database, Db } from '../database.js';
 import type { RefundStatus, RefundsTable } from '../tables/refunds.js';
 
@@ -123,6 +124,20 @@ export async function reserveRefund(db: Db, req: RefundRequest): Promise<Reserve
         requested_by: req.requestedBy ?? null,
       })
       .execute();
+    await appendAudit(tx, [
+      {
+        kind: 'refund_decision',
+        actor: 'parley',
+        subject: req.refundId,
+        details: {
+          orderId: req.orderId,
+          amountCents: req.amountCents,
+          currency: order.currency,
+          status: req.status,
+          reason: req.reason,
+        },
+      },
+    ]);
     return { outcome: 'reserved', refundId: req.refundId, status: req.status, amountCents: req.amountCents };
   });
 }
@@ -158,6 +173,14 @@ export async function recordRefundAttempt(
       detail: a.detail ?? null,
     })
     .execute();
+  await appendAudit(db, [
+    {
+      kind: 'refund_attempt',
+      actor: a.requestedBy.startsWith('parley') ? 'parley' : `operator:${a.requestedBy}`,
+      subject: a.refundId,
+      details: { outcome: a.outcome },
+    },
+  ]);
 }
 
 export type RefundRow = Selectable<RefundsTable>;

@@ -2,8 +2,10 @@ import type { ColumnType, Generated } from 'kysely';
 
 /** One row per conversation workflow: the cross-conversation projection of its state. */
 export interface ConversationsTable {
-  /** The workflow id, `whatsapp:<phone_number_id>:<wa_id>`. */
+  /** The workflow id: a keyed hash of the business number and the customer (core/conversation-ids.ts). */
   id: string;
+  /** The opaque reference in links (tickets, Slack); unique. */
+  ref: string;
   phone_number_id: string;
   wa_id: string;
   display_name: string | null;

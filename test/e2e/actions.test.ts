@@ -7,15 +7,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { conversationRef } from '../../core/conversation-ref.js';
 import { DEMO_CUSTOMERS, DEMO_ORDERS } from '../../devstack/demo-shop.js';
 import { customerMessage } from '../../domain/customer-messages.js';
 import { formatMoney } from '../../domain/locale.js';
-import {
-  conversationStateQuery,
-  conversationWorkflowId,
-  type ConversationView,
-} from '../../workflows/definitions.js';
+import { conversationStateQuery, type ConversationView } from '../../workflows/definitions.js';
 import * as hooks from '../fixtures/whatsapp-webhooks.js';
 import {
   startScriptedOpenAI,
@@ -24,7 +19,13 @@ import {
 } from '../servers/scripted-openai.js';
 import { answer, chatScript, customerWords, toolMessages } from '../support/agent-script.js';
 import { insertPaidOrder } from '../support/database.js';
-import { eventually, startTestParley, type TestParley } from '../support/parley.js';
+import {
+  eventually,
+  startTestParley,
+  type TestParley,
+  conversationWorkflowId,
+  conversationRef,
+} from '../support/parley.js';
 
 const ALEX = DEMO_CUSTOMERS.alex;
 

@@ -12,11 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { modelFreeText } from '../../activities/agent/model-free-texts.js';
 import { DEMO_CUSTOMERS, DEMO_ORDERS } from '../../devstack/demo-shop.js';
 import { customerMessage } from '../../domain/customer-messages.js';
-import {
-  conversationStateQuery,
-  conversationWorkflowId,
-  type ConversationView,
-} from '../../workflows/definitions.js';
+import { conversationStateQuery, type ConversationView } from '../../workflows/definitions.js';
 import * as hooks from '../fixtures/whatsapp-webhooks.js';
 import {
   startScriptedOpenAI,
@@ -34,7 +30,7 @@ import {
   understanding,
   type ChatScript,
 } from '../support/agent-script.js';
-import { eventually, startTestParley, type TestParley } from '../support/parley.js';
+import { eventually, startTestParley, type TestParley, conversationWorkflowId } from '../support/parley.js';
 
 // Alex's conversations are keyed by (business number, wa_id): each test that needs Alex's identity
 // writes to its own business number so it starts a conversation of its own (first reply included).

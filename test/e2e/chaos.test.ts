@@ -10,7 +10,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runChaos, runFuzz, spawnWorkerProcess, type ChaosTarget } from '../../bench/chaos/harness.js';
 import { startScriptedOpenAI, type ScriptedOpenAI } from '../servers/scripted-openai.js';
-import { startTestParley, TEST_APP_SECRET, workflowBundle, type TestParley } from '../support/parley.js';
+import {
+  startTestParley,
+  TEST_APP_SECRET,
+  workflowBundle,
+  type TestParley,
+  testConversationIds,
+} from '../support/parley.js';
 import { workerEnv } from '../support/worker-process.js';
 
 const PHONE_NUMBER_ID = '109876543222';
@@ -41,6 +47,7 @@ describe('fault and fuzz suite (reduced for CI)', () => {
       sandbox: parley.sandbox,
       openai,
       taskQueue: parley.config.temporal.taskQueue,
+      ids: testConversationIds,
       spawnWorker: () => spawnWorkerProcess(env, parley.client, parley.config.temporal.taskQueue),
     };
   });

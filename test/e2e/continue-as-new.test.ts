@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listConversationMessages } from '../../db/repositories/messages.js';
-import { conversationStateQuery, conversationWorkflowId } from '../../workflows/definitions.js';
+import { conversationStateQuery } from '../../workflows/definitions.js';
 import * as hooks from '../fixtures/whatsapp-webhooks.js';
-import { eventually, startTestParley, type TestParley } from '../support/parley.js';
+import { eventually, startTestParley, type TestParley, conversationWorkflowId } from '../support/parley.js';
 
 const PHONE_NUMBER_ID = '109876543212';
 

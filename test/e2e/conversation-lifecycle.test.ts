@@ -3,13 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { listTransitions } from '../../db/repositories/conversations.js';
 import { listConversationMessages } from '../../db/repositories/messages.js';
-import {
-  conversationStateQuery,
-  conversationWorkflowId,
-  type ConversationView,
-} from '../../workflows/definitions.js';
+import { conversationStateQuery, type ConversationView } from '../../workflows/definitions.js';
 import * as hooks from '../fixtures/whatsapp-webhooks.js';
-import { eventually, startTestParley, type TestParley } from '../support/parley.js';
+import { eventually, startTestParley, type TestParley, conversationWorkflowId } from '../support/parley.js';
 
 const PHONE_NUMBER_ID = '109876543211';
 const customer = () =>

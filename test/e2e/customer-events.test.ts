@@ -8,14 +8,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listConversationEvents } from '../../db/repositories/conversation-events.js';
 import { listConversationMessages } from '../../db/repositories/messages.js';
 import { DEMO_CUSTOMERS, DEMO_ORDERS } from '../../devstack/demo-shop.js';
-import {
-  conversationStateQuery,
-  conversationWorkflowId,
-  resolveUpdate,
-  type ConversationView,
-} from '../../workflows/definitions.js';
+import { conversationStateQuery, resolveUpdate, type ConversationView } from '../../workflows/definitions.js';
 import * as hooks from '../fixtures/whatsapp-webhooks.js';
-import { eventually, newWaId, newWamid, startTestParley, type TestParley } from '../support/parley.js';
+import {
+  eventually,
+  newWaId,
+  newWamid,
+  startTestParley,
+  type TestParley,
+  conversationWorkflowId,
+} from '../support/parley.js';
 
 const PHONE_NUMBER_ID = '109876543255';
 const customer = () => newWaId('3366');

@@ -16,6 +16,7 @@ import {
   startTestParley,
   TEST_OPERATOR_TOKEN,
   type TestParley,
+  testConversationIds,
 } from '../support/parley.js';
 
 const PHONE_NUMBER_ID = '109876543299';
@@ -145,6 +146,7 @@ describe('dead letters: a signed delivery is never refused for its content', () 
     const gateway = createTemporalConversationGateway({
       client: parley.client,
       taskQueue: parley.config.temporal.taskQueue,
+      ids: testConversationIds,
     });
     const ok = {
       id: wamid(),

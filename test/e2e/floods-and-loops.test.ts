@@ -7,16 +7,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listConversationEvents } from '../../db/repositories/conversation-events.js';
 import { listConversationMessages } from '../../db/repositories/messages.js';
-import {
-  closeUpdate,
-  conversationStateQuery,
-  conversationWorkflowId,
-  type ConversationView,
-} from '../../workflows/definitions.js';
+import { closeUpdate, conversationStateQuery, type ConversationView } from '../../workflows/definitions.js';
 import * as hooks from '../fixtures/whatsapp-webhooks.js';
 import { startScriptedOpenAI, type ScriptedOpenAI } from '../servers/scripted-openai.js';
 import { answer, chatScript } from '../support/agent-script.js';
-import { eventually, newWaId, newWamid, startTestParley, type TestParley } from '../support/parley.js';
+import {
+  eventually,
+  newWaId,
+  newWamid,
+  startTestParley,
+  type TestParley,
+  conversationWorkflowId,
+} from '../support/parley.js';
 
 const PHONE_NUMBER_ID = '109876543244';
 const customer = () => newWaId('3367');

@@ -8,12 +8,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listConversationMessages } from '../../db/repositories/messages.js';
 import {
   conversationStateQuery,
-  conversationWorkflowId,
   inboundMessageSignal,
   type InboundMessage,
 } from '../../workflows/definitions.js';
 import * as hooks from '../fixtures/whatsapp-webhooks.js';
-import { eventually, newWaId, newWamid, startTestParley, type TestParley } from '../support/parley.js';
+import {
+  eventually,
+  newWaId,
+  newWamid,
+  startTestParley,
+  type TestParley,
+  conversationWorkflowId,
+} from '../support/parley.js';
 
 const PHONE_NUMBER_ID = '109876543277';
 const customer = () => newWaId('3364');

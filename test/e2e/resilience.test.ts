@@ -3,9 +3,9 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WhatsAppErrorTypes } from '../../activities/whatsapp/graph-client.js';
 import { listConversationMessages } from '../../db/repositories/messages.js';
-import { conversationWorkflowId, type ConversationView } from '../../workflows/definitions.js';
+import { type ConversationView } from '../../workflows/definitions.js';
 import * as hooks from '../fixtures/whatsapp-webhooks.js';
-import { eventually, startTestParley, type TestParley } from '../support/parley.js';
+import { eventually, startTestParley, type TestParley, conversationWorkflowId } from '../support/parley.js';
 import { startWorkerProcess, workerEnv, type WorkerProcess } from '../support/worker-process.js';
 
 const PHONE_NUMBER_ID = '109876543299';

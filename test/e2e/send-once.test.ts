@@ -9,9 +9,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listConversationMessages } from '../../db/repositories/messages.js';
 import { silentLogger } from '../../core/logger.js';
 import { startWorker } from '../../worker/main.js';
-import { conversationWorkflowId } from '../../workflows/definitions.js';
 import * as hooks from '../fixtures/whatsapp-webhooks.js';
-import { eventually, startTestParley, workflowBundle, type TestParley } from '../support/parley.js';
+import {
+  eventually,
+  startTestParley,
+  workflowBundle,
+  type TestParley,
+  conversationWorkflowId,
+} from '../support/parley.js';
 import { startWorkerProcess, workerEnv } from '../support/worker-process.js';
 
 const PHONE_NUMBER_ID = '109876543233';

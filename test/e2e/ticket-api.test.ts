@@ -1,10 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { conversationRef } from '../../core/conversation-ref.js';
 import { maskPhone } from '../../domain/privacy.js';
-import { conversationWorkflowId, type ConversationView } from '../../workflows/definitions.js';
+import { type ConversationView } from '../../workflows/definitions.js';
 import * as hooks from '../fixtures/whatsapp-webhooks.js';
-import { eventually, startTestParley, type TestParley } from '../support/parley.js';
+import {
+  eventually,
+  startTestParley,
+  type TestParley,
+  conversationWorkflowId,
+  conversationRef,
+} from '../support/parley.js';
 
 const PHONE_NUMBER_ID = '109876543212';
 const customer = () =>

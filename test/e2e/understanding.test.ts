@@ -1,14 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  conversationStateQuery,
-  conversationWorkflowId,
-  type ConversationView,
-} from '../../workflows/definitions.js';
+import { conversationStateQuery, type ConversationView } from '../../workflows/definitions.js';
 import * as hooks from '../fixtures/whatsapp-webhooks.js';
+import { historyText } from '../support/history-text.js';
 import { startScriptedOpenAI, type ScriptedOpenAI } from '../servers/scripted-openai.js';
-import { eventually, startTestParley, type TestParley } from '../support/parley.js';
+import { eventually, startTestParley, type TestParley, conversationWorkflowId } from '../support/parley.js';
 
 const PHONE_NUMBER_ID = '109876543213';
 const fixture = (name: string) => readFile(new URL(`../fixtures/media/${name}`, import.meta.url));
@@ -245,6 +242,16 @@ describe('understanding a turn offline (no model configured)', () => {
     expect(turn.understanding!.media![0]).toMatchObject({ kind: 'document', sensitive: true });
     expect(turn.understanding!.media![0]!.summary).toBeUndefined();
     expect(replies(waId).at(-1)).toMatch(/identity documents/);
+    // Nothing the card says reaches the history, not even decrypted (the OCR read it all: name,
+    // document number, birth date).
+    const history = await historyText(
+      parley.client,
+      conversationWorkflowId(PHONE_NUMBER_ID, waId),
+      parley.codec,
+    );
+    expect(history).toContain('"sensitive":true'); // the media activity's result, decoded
+    for (const onTheCard of ['X4RTBPFW4', 'Claire', 'MARTIN', '03.07.1988'])
+      expect(history).not.toContain(onTheCard);
   });
 
   it.each([

@@ -3,9 +3,14 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listConversationMessages } from '../../db/repositories/messages.js';
 import { startTemporalDevServer } from '../../devstack/temporal-dev-server.js';
-import { conversationWorkflowId } from '../../workflows/definitions.js';
 import * as hooks from '../fixtures/whatsapp-webhooks.js';
-import { eventually, startTestParley, TEST_VERIFY_TOKEN, type TestParley } from '../support/parley.js';
+import {
+  eventually,
+  startTestParley,
+  TEST_VERIFY_TOKEN,
+  type TestParley,
+  conversationWorkflowId,
+} from '../support/parley.js';
 
 const PHONE_NUMBER_ID = '109876543210';
 const customer = () =>

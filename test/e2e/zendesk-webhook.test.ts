@@ -6,9 +6,15 @@ import type { RefundGateway } from '../../api/operator/refund-gateway.js';
 import type { ConversationGateway } from '../../api/conversation-gateway.js';
 import { silentLogger } from '../../core/logger.js';
 import { linkHelpdeskTicket } from '../../db/repositories/helpdesk-links.js';
-import { conversationWorkflowId, type ConversationView } from '../../workflows/definitions.js';
+import { type ConversationView } from '../../workflows/definitions.js';
 import * as hooks from '../fixtures/whatsapp-webhooks.js';
-import { eventually, startTestParley, type TestParley } from '../support/parley.js';
+import {
+  eventually,
+  startTestParley,
+  type TestParley,
+  conversationWorkflowId,
+  testConversationIds,
+} from '../support/parley.js';
 
 const PHONE_NUMBER_ID = '109876543213';
 const SECRET = 'dGhpc19zZWNyZXRfaXNfZm9yX3Rlc3Rpbmdfb25seQ==';
@@ -268,6 +274,7 @@ describe('Zendesk webhook: agent comments reach the customer on WhatsApp (real T
       operatorApiToken: undefined,
       readiness: { temporal: async () => {}, postgres: async () => {} },
       logger: silentLogger,
+      ids: testConversationIds,
     });
     const res = await app.request('/webhooks/zendesk', { method: 'POST', body: '{}' });
     expect(res.status).toBe(404);

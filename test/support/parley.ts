@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
+import { createEncryptionCodec } from '../../core/encryption/payload-codec.js';
+import { createPayloadKeys, parleyDataConverter } from '../../core/encryption/data-converter.js';
 import { readFile } from 'node:fs/promises';
 import { Client, WorkflowNotFoundError } from '@temporalio/client';
 import { connectTemporal } from '../../core/temporal-client.js';
 import { inject } from 'vitest';
 import type { ActivityDeps } from '../../activities/index.js';
 import { startApi, type RunningApi } from '../../api/main.js';
-import { loadConfig, type Config } from '../../core/config.js';
+import { DEVELOPMENT_CONVERSATION_ID_SECRET, loadConfig, type Config } from '../../core/config.js';
+import { createConversationIds } from '../../core/conversation-ids.js';
 import { silentLogger } from '../../core/logger.js';
 import type { Db } from '../../db/database.js';
 import { seedDemoData } from '../../devstack/demo-data.js';
@@ -15,7 +18,6 @@ import { startWorker, type RunningWorker } from '../../worker/main.js';
 import { ALWAYS_OPEN } from '../../domain/business-hours.js';
 
 export { ALWAYS_OPEN, eventually };
-import { conversationWorkflowId } from '../../workflows/definitions.js';
 import { signWebhook } from '../fixtures/whatsapp-webhooks.js';
 import { createTestDatabase } from './database.js';
 
@@ -23,6 +25,14 @@ export const TEST_APP_SECRET = 'test-app-secret';
 export const TEST_VERIFY_TOKEN = 'test-verify-token';
 export const TEST_ACCESS_TOKEN = 'test-access-token';
 export const TEST_OPERATOR_TOKEN = 'test-operator-token';
+
+/** Conversation ids as every test stack keys them (none sets CONVERSATION_ID_SECRET). */
+export const testConversationIds = createConversationIds(DEVELOPMENT_CONVERSATION_ID_SECRET);
+/** The workflow id of the conversation between a business number and a customer. */
+export const conversationWorkflowId = (phoneNumberId: string, waId: string) =>
+  testConversationIds.idFor(phoneNumberId, waId);
+/** The opaque reference of a conversation, as links and tickets carry it. */
+export const conversationRef = (conversationId: string) => testConversationIds.refFor(conversationId);
 
 /** A fresh WhatsApp message id. */
 export const newWamid = () => `wamid.${randomUUID()}`;
@@ -85,7 +95,14 @@ export async function startTestParley(
   if (opts.statusWebhooks)
     sandbox.postStatusesTo({ url: `${api.url}/webhooks/whatsapp`, appSecret: TEST_APP_SECRET });
   const temporal = await connectTemporal({ address: inject('temporalAddress') });
-  const client = new Client({ connection: temporal.connection });
+  // The same data converter as the API and the worker: a test reads what they wrote.
+  const payloadKeys = createPayloadKeys(config, db);
+  const client = new Client({
+    connection: temporal.connection,
+    dataConverter: parleyDataConverter(payloadKeys),
+  });
+  // A client without it sees what the Temporal server stores (and its Web UI shows without a codec).
+  const rawClient = new Client({ connection: temporal.connection });
 
   return {
     config,
@@ -93,6 +110,10 @@ export async function startTestParley(
     sandbox,
     api,
     client,
+    rawClient,
+    /** The payload codec of this stack (its data keys, in its database). */
+    codec: payloadKeys && createEncryptionCodec(payloadKeys),
+    payloadKeys,
     /** Posts a webhook body the way Meta does: raw JSON, signed with the app secret unless told otherwise. */
     async postWebhook(body: unknown, o: { signature?: string | null; raw?: string } = {}) {
       const raw = o.raw ?? JSON.stringify(body);

@@ -1,4 +1,5 @@
 import { createOcr } from '../../activities/understanding/ocr.js';
+import { createPayloadKeys, parleyDataConverter } from '../../core/encryption/data-converter.js';
 import { randomUUID } from 'node:crypto';
 // Internal path, but exported by the SDK precisely "for use in tests to register search attributes".
 import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes.js';
@@ -22,7 +23,6 @@ import { conversationWorkflow } from '../../workflows/conversation/workflow.js';
 import {
   closeUpdate,
   conversationStateQuery,
-  conversationWorkflowId,
   inboundMessageSignal,
   type ConversationView,
   type ConversationSettings,
@@ -32,7 +32,13 @@ import { allSearchAttributeKeys } from '../../workflows/search-attributes.js';
 import { startFakeSlack } from '../servers/fake-slack.js';
 import * as hooks from '../fixtures/whatsapp-webhooks.js';
 import { createTestDatabase } from './database.js';
-import { ALWAYS_OPEN, eventually, TEST_ACCESS_TOKEN, workflowBundle } from './parley.js';
+import {
+  ALWAYS_OPEN,
+  eventually,
+  TEST_ACCESS_TOKEN,
+  workflowBundle,
+  conversationWorkflowId,
+} from './parley.js';
 
 /** Conversation settings for time-skipping tests; each test overrides what it is about. */
 export const TEST_CONVERSATION_SETTINGS: ConversationSettings = {
@@ -85,11 +91,14 @@ export type TimeSkippingParley = Awaited<ReturnType<typeof startTimeSkippingParl
  *   in real time, so a 25-hour skip hangs. End conversations by letting them complete instead.
  */
 export async function startTimeSkippingParley() {
+  const { db } = await createTestDatabase();
+  // The same data converter as production: payloads encrypted per customer.
+  const dataConverter = parleyDataConverter(createPayloadKeys(loadConfig(TEST_ENV), db));
   const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: inject('temporalTestServerPath') } },
+    client: { dataConverter },
   });
   await registerSearchAttributes(env);
-  const { db } = await createTestDatabase();
   await seedDemoData(db);
   const sandbox: WhatsAppSandbox = await startWhatsAppSandbox({ accessToken: TEST_ACCESS_TOKEN });
   const slack = await startFakeSlack({
@@ -114,7 +123,7 @@ export async function startTimeSkippingParley() {
   const workers: { worker: Worker; running: Promise<void> }[] = [];
   const ocr = createOcr({ languages: ['eng', 'fra'] });
   const namespace = env.namespace ?? 'default';
-  const fixedClock = new Client({ connection: env.connection, namespace });
+  const fixedClock = new Client({ connection: env.connection, namespace, dataConverter });
   const started: WorkflowHandle<typeof conversationWorkflow>[] = [];
 
   return {
@@ -132,6 +141,7 @@ export async function startTimeSkippingParley() {
       const worker = await createParleyWorker({
         connection: env.nativeConnection,
         namespace,
+        dataConverter,
         taskQueue,
         workflowBundle: await workflowBundle(),
         activities: createActivities(

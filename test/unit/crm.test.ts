@@ -6,6 +6,7 @@
  * search-lag window), error classification; and the activities on top (lookupCustomer,
  * recordResolutionNote).
  */
+import { conversationRef, testConversationIds, conversationWorkflowId } from '../support/parley.js';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -20,7 +21,6 @@ import {
   type CrmAdapter,
   type ResolutionNoteInput,
 } from '../../activities/integrations/crm/types.js';
-import { conversationRef } from '../../core/conversation-ref.js';
 import type { Db } from '../../db/database.js';
 import { listNotes } from '../../db/repositories/crm-notes.js';
 import { DEMO_CUSTOMERS, DEMO_OWNER_AGENT, seedDemoShop } from '../../devstack/demo-shop.js';
@@ -86,7 +86,7 @@ let keySeq = 0;
 function note(over: Partial<ResolutionNoteInput> = {}): ResolutionNoteInput {
   return {
     waId: alex.waId,
-    conversationRef: conversationRef(`whatsapp:106540352242922:${alex.waId}`),
+    conversationRef: conversationRef(conversationWorkflowId('106540352242922', alex.waId)),
     resolvedBy: 'parley',
     summary: 'Asked where order 1042 is; told it ships with DPD and arrives Friday.',
     atMs: Date.parse('2026-11-25T09:30:00Z') + keySeq,
@@ -377,6 +377,7 @@ describe('the activities on top of the CRM', () => {
       channels: {},
       conversationUrlBase: 'https://parley.example.com/api/conversations',
       crm,
+      ids: testConversationIds,
     });
   }
 
@@ -404,8 +405,8 @@ describe('the activities on top of the CRM', () => {
   });
 
   it('recordResolutionNote writes the opaque reference of the conversation, once', async () => {
-    const conversationId = `whatsapp:106540352242922:${julien.waId}`;
-    const { recordResolutionNote } = createCrmActivities({ crm: hubspot });
+    const conversationId = conversationWorkflowId('106540352242922', julien.waId);
+    const { recordResolutionNote } = createCrmActivities({ crm: hubspot, ids: testConversationIds });
     const input = {
       conversationId,
       waId: julien.waId,

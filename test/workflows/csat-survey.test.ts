@@ -7,7 +7,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { conversationStateQuery, resolveUpdate } from '../../workflows/definitions.js';
 import * as hooks from '../fixtures/whatsapp-webhooks.js';
-import { eventually } from '../support/parley.js';
+import { eventually, conversationWorkflowId } from '../support/parley.js';
 import {
   startTimeSkippingParley,
   timerDue,
@@ -59,7 +59,7 @@ describe('the satisfaction survey (time-skipping test server, real activities)',
       parley.db
         .selectFrom('csat_surveys')
         .selectAll()
-        .where('conversation_id', '=', `whatsapp:${PHONE_NUMBER_ID}:${waId}`)
+        .where('conversation_id', '=', conversationWorkflowId(PHONE_NUMBER_ID, waId))
         .executeTakeFirst(),
     );
 

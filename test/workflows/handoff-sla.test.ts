@@ -8,7 +8,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { BusinessHours } from '../../domain/business-hours.js';
 import { assignAgentUpdate } from '../../workflows/definitions.js';
-import { eventually } from '../support/parley.js';
+import { eventually, conversationWorkflowId } from '../support/parley.js';
 import {
   startTimeSkippingParley,
   timerDue,
@@ -52,7 +52,7 @@ describe('escalation and hand-off on durable timers (time-skipping test server)'
     parley.db
       .selectFrom('handoff_tickets')
       .selectAll()
-      .where('conversation_id', '=', `whatsapp:${PHONE_NUMBER_ID}:${waId}`)
+      .where('conversation_id', '=', conversationWorkflowId(PHONE_NUMBER_ID, waId))
       .orderBy('id')
       .execute();
   const support = () => parley.slack.messages('C0SUPPORT');

@@ -56,7 +56,7 @@ export interface WorkQueues {
 }
 
 export interface ConversationContext {
-  /** The workflow id: `whatsapp:<phone_number_id>:<wa_id>`. */
+  /** The workflow id: a keyed hash of the business number and the customer (core/conversation-ids.ts). */
   readonly conversationId: string;
   /** The first run's id: stable across continue-as-new, the base of this conversation's keys. */
   readonly firstRunId: string;

@@ -9,7 +9,7 @@ import { ParentClosePolicy, patched, startChild } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { CustomerEvent } from '../../activities/message-log-activities.js';
 import { maskPhone } from '../../domain/privacy.js';
-import { conversationWorkflowId, type InboundMessage } from '../definitions.js';
+import type { InboundMessage } from '../definitions.js';
 import { describeFailure } from '../failures.js';
 import { store } from './activities.js';
 import type { ConversationContext } from './context.js';
@@ -90,7 +90,7 @@ async function moveToNewNumber(
   unanswered: InboundMessage[],
 ): Promise<void> {
   const { state } = ctx;
-  await recordOrSkip(ctx, 'number change', () =>
+  const moved = await recordOrSkip(ctx, 'number change', () =>
     store.moveCustomerNumber.executeWithOptions({ summary: 'Move the customer to the new number' }, [
       {
         conversationId: ctx.conversationId,
@@ -98,12 +98,22 @@ async function moveToNewNumber(
         fromWaId: state.waId,
         toWaId: newWaId,
         atMs: notice.timestampMs,
+        phoneNumberId: state.phoneNumberId,
       },
     ]),
   );
+  // The new conversation's id is keyed (workflow code holds no secret): the activity says it. Runs
+  // recorded before keyed ids got no id back and used the old `whatsapp:` form.
+  const newConversationId = moved
+    ? (moved.newConversationId ?? `whatsapp:${state.phoneNumberId}:${newWaId}`)
+    : undefined;
+  if (!newConversationId) {
+    transition(ctx, 'closed', 'customer', 'customer changed WhatsApp number');
+    return;
+  }
   try {
     await startChild<typeof conversationWorkflow>('conversationWorkflow', {
-      workflowId: conversationWorkflowId(state.phoneNumberId, newWaId),
+      workflowId: newConversationId,
       args: [
         {
           phoneNumberId: state.phoneNumberId,

@@ -1,6 +1,6 @@
 /**
- * One long-running workflow per WhatsApp customer chat (id `whatsapp:<phone_number_id>:<wa_id>`):
- * the entity's main loop. Handlers only change state and enqueue (handlers.ts); the loop works the
+ * One long-running workflow per WhatsApp customer chat (its id a keyed hash of the business
+ * number and the customer's WhatsApp id): the entity's main loop. Handlers only change state and enqueue (handlers.ts); the loop works the
  * queues serially, so replies keep the order of the messages they answer. Timers are named sleeps
  * whose due times live in state (timers.ts), so they survive continue-as-new. Nothing a customer
  * sends is dropped: the pending queue and the dedupe memory travel with the state.

@@ -11,7 +11,6 @@
  * Failures are Temporal `ApplicationFailure`s typed with {@link CrmErrorTypes}.
  */
 import { createHash } from 'node:crypto';
-import { conversationRef as hashConversationRef } from '../../../core/conversation-ref.js';
 import { maskPhone } from '../../../domain/privacy.js';
 import type { CustomerTier } from '../../../db/tables/shop-customers.js';
 
@@ -31,7 +30,7 @@ export interface CrmContact {
 export interface ResolutionNoteInput {
   /** The customer's WhatsApp id (digits only): finds the record; never written into the note. */
   waId: string;
-  /** The opaque conversation reference (`core/conversation-ref.ts`), never the conversation id. */
+  /** The opaque conversation reference (`core/conversation-ids.ts`), never the conversation id. */
   conversationRef: string;
   /** Who resolved it: `parley` (the bot) or the agent's id. */
   resolvedBy: string;
@@ -124,7 +123,7 @@ export function renderResolutionNote(input: ResolutionNoteInput): RenderedNote {
   const ref =
     /^[A-Za-z0-9_-]{1,64}$/.test(input.conversationRef) && !containsNumber(input.conversationRef, input.waId)
       ? input.conversationRef
-      : hashConversationRef(input.conversationRef);
+      : createHash('sha256').update(input.conversationRef, 'utf8').digest('hex').slice(0, 20);
   return {
     resolvedLine: `WhatsApp conversation resolved by ${who} on ${at}.`,
     summary: summary || '(no summary)',
