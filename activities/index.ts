@@ -1,4 +1,6 @@
 import type { ConversationIds } from '../core/conversation-ids.js';
+import type { DataKeys } from '../core/encryption/data-keys.js';
+import { createErasureActivities } from './erasure-activities.js';
 import type { Db } from '../db/database.js';
 import { createActionActivities } from './action-activities.js';
 import type { ActionExecutor } from './actions/index.js';
@@ -32,6 +34,8 @@ export interface ActivityDeps {
   crm: CrmAdapter;
   /** Renders the PDFs Parley sends (invoice copies, return labels). */
   documents: DocumentRenderer;
+  /** The data keys of payload encryption (shredded on erasure); undefined when encryption is off. */
+  payloadKeys: DataKeys | undefined;
 }
 
 /** Every activity the worker registers, built from real dependencies (or test ones). */
@@ -47,6 +51,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createCrmActivities(deps),
     ...createHandoffActivities({ ...deps.handoff, ids: deps.ids }),
     ...createRefundActivities({ ...deps.refunds, db: deps.db }),
+    ...createErasureActivities(deps),
     /**
      * The worker's conversation settings, read by each workflow run through a local activity: a
      * config change reaches running conversations at their next run, and replays stay deterministic.

@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { createErasureRoutes, type ErasureGateway } from './operator/erasure-routes.js';
 import { createCodecRoutes, type CodecServerDeps } from './codec/codec-routes.js';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
@@ -25,6 +26,8 @@ export interface AppDeps {
   ids: ConversationIds;
   conversations: ConversationGateway;
   refunds: RefundGateway;
+  /** Starts and follows customer erasures; absent: `/api/erasures` is not served. */
+  erasures?: ErasureGateway;
   db: Db;
   operatorApiToken: string | undefined;
   /** Zendesk's webhook signing secret; undefined: `/webhooks/zendesk` is off (404). */
@@ -65,6 +68,11 @@ export function createApp(deps: AppDeps) {
     createDeadLetterRoutes({ token: deps.operatorApiToken, db: deps.db, intake }),
   );
   app.route('/api/audit', createAuditRoutes({ token: deps.operatorApiToken, db: deps.db }));
+  if (deps.erasures)
+    app.route(
+      '/api/erasures',
+      createErasureRoutes({ token: deps.operatorApiToken, db: deps.db, erasures: deps.erasures }),
+    );
   app.route(
     '/api',
     createOperatorRoutes({ token: deps.operatorApiToken, conversations: deps.conversations, db: deps.db }),

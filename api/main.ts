@@ -1,4 +1,5 @@
 import { Client } from '@temporalio/client';
+import { createErasureGateway } from './operator/erasure-routes.js';
 import { createEncryptionCodec } from '../core/encryption/payload-codec.js';
 import { createPayloadKeys, parleyDataConverter } from '../core/encryption/data-converter.js';
 import { createConversationIds } from '../core/conversation-ids.js';
@@ -48,6 +49,11 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
     ids,
     conversations,
     refunds: createRefundGateway({ client, taskQueue: config.temporal.taskQueue }),
+    erasures: createErasureGateway({
+      client,
+      taskQueue: config.temporal.taskQueue,
+      settleMs: config.erasureSettleMs,
+    }),
     db,
     operatorApiToken: config.operatorApiToken,
     zendeskWebhookSecret: config.zendeskWebhookSecret,

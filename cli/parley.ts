@@ -22,6 +22,7 @@ import {
   unscheduleKnowledgeSync,
 } from './kb-commands.js';
 import { AUDIT_USAGE, runAuditCommand } from './audit-commands.js';
+import { ERASE_USAGE, runEraseCommand } from './erase-command.js';
 import { DEAD_LETTERS_USAGE, runDeadLetterCommand } from './deadletter-commands.js';
 import { CliUsageError, loadApiSettings, type ApiSettings } from './operator-api.js';
 import { parleyDataConverter } from '../core/encryption/data-converter.js';
@@ -49,6 +50,8 @@ ${REFUNDS_USAGE}
 ${DEAD_LETTERS_USAGE}
 
 ${AUDIT_USAGE}
+
+${ERASE_USAGE}
 
   parley help
       This text.
@@ -81,6 +84,7 @@ export async function main(
     if (group === 'refunds') return await runRefundCommand(command, rest, env, io);
     if (group === 'deadletters') return await runDeadLetterCommand(command, rest, env, io);
     if (group === 'audit') return await runAuditCommand(command, rest, env, io);
+    if (group === 'erase') return await runEraseCommand(argv.slice(1), env, io);
     if (group !== 'kb') throw new UsageError(`unknown command: ${group}`);
     if (command === undefined || ['help', '--help', '-h'].includes(command)) {
       io.out(USAGE);

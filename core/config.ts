@@ -231,6 +231,8 @@ const envSchema = z.object({
    * token (the dev server's Web UI cannot send one).
    */
   CODEC_ALLOW_LOOPBACK: z.preprocess(emptyAsUndefined, z.enum(['true', 'false']).default('false')),
+  /** How long an erasure waits after closing a customer's conversations before its last pass. */
+  ERASURE_SETTLE_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).default(60_000)),
   /** Webhook parts that could not be understood are kept this many days (they hold customer data). */
   DEAD_LETTER_RETENTION_DAYS: z.preprocess(emptyAsUndefined, z.coerce.number().min(1).max(365).default(30)),
   /** Turns Parley answers per customer in the window before it suspects an auto-responder loop. */
@@ -285,6 +287,7 @@ export interface Config {
   operatorApiToken: string | undefined;
   /** Keys conversation ids and references (see core/conversation-ids.ts). */
   conversationIdSecret: string;
+  erasureSettleMs: number;
   payloadEncryption: { enabled: boolean; masterKeys: { id: string; key: Buffer }[] };
   codecServer: { corsOrigins: string[]; allowLoopback: boolean };
   deadLetterRetentionMs: number;
@@ -428,6 +431,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       allowLoopback: e.CODEC_ALLOW_LOOPBACK === 'true',
     },
     deadLetterRetentionMs: e.DEAD_LETTER_RETENTION_DAYS * 24 * 60 * 60_000,
+    erasureSettleMs: e.ERASURE_SETTLE_MS,
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     helpdesk: helpdeskConfig(e),
     orders: ordersConfig(e),

@@ -1,4 +1,6 @@
 import { QdrantClient } from '@qdrant/js-client-rest';
+import { createPayloadKeys } from '../core/encryption/data-converter.js';
+import type { DataKeys } from '../core/encryption/data-keys.js';
 import type { ActivityDeps } from '../activities/index.js';
 import {
   createActionExecutor,
@@ -48,7 +50,15 @@ const KNOWN_DIMENSIONS: Record<string, number> = {
  */
 export function createActivityDeps(
   config: Config,
-  clients: { db: Db; graph: GraphClient; model: ModelClient | undefined; ocr: Ocr; logger: Logger },
+  clients: {
+    db: Db;
+    graph: GraphClient;
+    model: ModelClient | undefined;
+    ocr: Ocr;
+    logger: Logger;
+    /** The worker's data keys (its codec's): shredding through them also empties their cache. */
+    payloadKeys?: DataKeys | undefined;
+  },
 ): ActivityDeps {
   const { db, graph, model, ocr, logger } = clients;
   const embedder = model
@@ -83,6 +93,7 @@ export function createActivityDeps(
   };
   return {
     ids: createConversationIds(config.conversationIdSecret),
+    payloadKeys: 'payloadKeys' in clients ? clients.payloadKeys : createPayloadKeys(config, db),
     db,
     graph,
     conversationSettings: config.conversation,

@@ -60,6 +60,7 @@ export async function startWorker(
       (opts.adjustDeps ?? ((d) => d))(
         createActivityDeps(config, {
           db,
+          payloadKeys,
           model,
           ocr,
           logger,

@@ -1,0 +1,64 @@
+/**
+ * A customer's erasure (GDPR art. 17), one workflow per customer (id `erasure:<conversation ref>`),
+ * visible in the Web UI. It closes their running conversations, deletes or pseudonymises their rows
+ * in every table, shreds their payload keys (their Temporal histories become unreadable), and
+ * records a receipt in the audit log. Every step is idempotent and retried until it is done; asking
+ * again joins the run in progress, or erases what is left (nothing) and gives a receipt again.
+ *
+ * Its own history holds keyed conversation ids and counts only, under the system key.
+ */
+import { getExternalWorkflowHandle, proxyActivities, sleep } from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
+import type { ErasureReceipt } from '../activities/erasure-activities.js';
+
+export type { ErasureReceipt };
+
+export interface ErasureRequest {
+  /** A conversation reference (or id) of the customer. */
+  subject: string;
+  /** The identity that asked: `operator:…` or `customer` (they confirmed it in WhatsApp). */
+  requestedBy: string;
+  /**
+   * How long to wait after closing the conversations before the last pass: an activity that was
+   * running when they closed may still write for a moment.
+   */
+  settleMs: number;
+}
+
+export const erasureWorkflowId = (subject: string) => `erasure:${subject}`;
+
+// No attempt limit: an erasure must finish; a failing step (a database down) waits and retries.
+const steps = proxyActivities<Activities>({
+  startToCloseTimeout: '5m',
+  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '5m' },
+});
+
+export async function erasureWorkflow(request: ErasureRequest): Promise<ErasureReceipt> {
+  const conversationIds = await steps.findErasureScope(request.subject);
+  let workflowsClosed = 0;
+  for (const id of conversationIds) {
+    try {
+      await getExternalWorkflowHandle(id).cancel();
+      workflowsClosed += 1;
+    } catch {
+      // Not running (closed already): nothing to close.
+    }
+  }
+  const first = await steps.eraseCustomerRecords(conversationIds);
+  await sleep(request.settleMs);
+  const last = await steps.eraseCustomerRecords(conversationIds);
+  const keysShredded = await steps.shredCustomerKeys(conversationIds);
+  const rows: Record<string, number> = { ...first };
+  for (const [table, n] of Object.entries(last)) rows[table] = (rows[table] ?? 0) + n;
+  const receipt: ErasureReceipt = {
+    subject: request.subject,
+    requestedBy: request.requestedBy,
+    conversations: conversationIds.length,
+    rows,
+    keysShredded,
+    workflowsClosed,
+    finishedAt: new Date().toISOString(),
+  };
+  await steps.recordErasureReceipt(receipt);
+  return receipt;
+}
