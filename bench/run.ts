@@ -31,6 +31,11 @@ const benchmarks: Record<string, { description: string; load: () => Promise<Benc
       'embedded vector store (exact kNN over Postgres-persisted embeddings): search p50/p95 at 10k/100k × 384/1536 dims',
     load: () => import('./vector-index.js'),
   },
+  privacy: {
+    description:
+      'payload codec cost p50/p99 at 1 KB/64 KB, audit-log append rate and verify over 1,000,000 entries, erasure of a customer with 1,000 messages',
+    load: () => import('./privacy.js'),
+  },
   retrieval: {
     description:
       'retrieval quality on labelled EN/FR/NL customer questions over the demo KB: recall@3 and MRR for dense, lexical and hybrid',

@@ -4,6 +4,7 @@
  * auto-responder loop (every message still logged), and a redelivery after the conversation closed
  * is not answered again. Real API, worker, Temporal and Postgres.
  */
+import type { Payload } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listConversationEvents } from '../../db/repositories/conversation-events.js';
 import { listConversationMessages } from '../../db/repositories/messages.js';
@@ -131,8 +132,10 @@ describe('a flood that keeps the conversation busy', () => {
       if (run.status.name !== 'CONTINUED_AS_NEW') continue;
       const history = await parley.client.workflow.getHandle(id(waId), run.runId).fetchHistory();
       const last = history.events!.at(-1)!;
-      const payload = last.workflowExecutionContinuedAsNewEventAttributes!.input!.payloads![0]!;
-      const input = JSON.parse(Buffer.from(payload.data!).toString('utf8')) as {
+      const stored = last.workflowExecutionContinuedAsNewEventAttributes!.input!.payloads![0]!;
+      // Stored encrypted: read it as the worker does.
+      const [payload] = await parley.codec!.decode([stored as Payload]);
+      const input = JSON.parse(Buffer.from(payload!.data!).toString('utf8')) as {
         carried: { pending: unknown[] };
       };
       sizes.push(input.carried.pending.length);
