@@ -468,6 +468,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       resolvedCloseMs: e.CONVERSATION_RESOLVED_CLOSE_MS,
       maxHistoryEvents: e.CONVERSATION_MAX_HISTORY_EVENTS,
       transcriptTurns: e.CONVERSATION_TRANSCRIPT_TURNS,
+      erasureSettleMs: e.ERASURE_SETTLE_MS,
       agentMaxRounds: e.AGENT_MAX_ROUNDS,
       confidenceThreshold: e.AGENT_CONFIDENCE_THRESHOLD,
       summaryEveryTurns: e.SUMMARY_EVERY_TURNS,

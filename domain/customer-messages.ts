@@ -31,7 +31,12 @@ export type CustomerMessageKey =
   | 'refund_needs_approval'
   | 'refund_succeeded'
   | 'refund_failed'
-  | 'refund_rejected';
+  | 'refund_rejected'
+  | 'erasure_ask'
+  | 'erasure_confirm'
+  | 'erasure_keep'
+  | 'erasure_started'
+  | 'erasure_kept';
 
 const texts: Record<string, Record<CustomerMessageKey, string>> = {
   en: {
@@ -74,6 +79,13 @@ const texts: Record<string, Record<CustomerMessageKey, string>> = {
       "Sorry, your refund of {amount} couldn't be processed just now. Our team has been alerted and will complete it; I'll confirm here.",
     refund_rejected:
       'Your refund request of {amount} was not approved. A colleague will explain why here, or reply if you have questions.',
+    erasure_ask:
+      "You asked us to delete your data. If you confirm, we delete this conversation and everything we keep about you: your messages, transcripts and photos' descriptions, tickets and survey answers. What the law requires us to keep (the accounting record of a refund) is kept without your name or number. This cannot be undone.",
+    erasure_confirm: '🗑️ Delete my data',
+    erasure_keep: 'Keep my data',
+    erasure_started:
+      'Your data is being deleted now. This is the last message you receive from us unless you write again.',
+    erasure_kept: 'Okay, nothing was deleted.',
   },
   fr: {
     acknowledge: 'Merci{name} ! Nous avons bien reçu votre message et revenons vers vous très vite.',
@@ -120,6 +132,13 @@ const texts: Record<string, Record<CustomerMessageKey, string>> = {
       "Désolé, votre remboursement de {amount} n'a pas pu être traité pour le moment. Notre équipe est prévenue et le finalisera ; je vous le confirmerai ici.",
     refund_rejected:
       "Votre demande de remboursement de {amount} n'a pas été acceptée. Un collègue vous expliquera pourquoi ici ; n'hésitez pas à répondre si vous avez des questions.",
+    erasure_ask:
+      "Vous nous avez demandé de supprimer vos données. Si vous confirmez, nous supprimons cette conversation et tout ce que nous gardons sur vous : vos messages, transcriptions et descriptions de photos, tickets et réponses aux enquêtes. Ce que la loi nous oblige à garder (la trace comptable d'un remboursement) est conservé sans votre nom ni votre numéro. C'est irréversible.",
+    erasure_confirm: '🗑️ Supprimer',
+    erasure_keep: 'Garder mes données',
+    erasure_started:
+      "Vos données sont en cours de suppression. C'est le dernier message que vous recevez de nous, sauf si vous nous écrivez à nouveau.",
+    erasure_kept: "D'accord, rien n'a été supprimé.",
   },
   nl: {
     acknowledge: 'Bedankt{name}! We hebben je bericht ontvangen en komen zo snel mogelijk bij je terug.',
@@ -162,6 +181,13 @@ const texts: Record<string, Record<CustomerMessageKey, string>> = {
       'Sorry, uw terugbetaling van {amount} kon nu niet worden verwerkt. Ons team is op de hoogte en rondt haar af; ik bevestig het hier.',
     refund_rejected:
       'Uw verzoek om terugbetaling van {amount} is niet goedgekeurd. Een collega legt hier uit waarom.',
+    erasure_ask:
+      'U vroeg ons uw gegevens te verwijderen. Als u bevestigt, verwijderen we dit gesprek en alles wat we over u bewaren: uw berichten, transcripties en fotobeschrijvingen, tickets en enquêteantwoorden. Wat de wet ons verplicht te bewaren (de boekhouding van een terugbetaling) blijft bewaard zonder uw naam of nummer. Dit kan niet ongedaan worden gemaakt.',
+    erasure_confirm: '🗑️ Verwijderen',
+    erasure_keep: 'Gegevens houden',
+    erasure_started:
+      'Uw gegevens worden nu verwijderd. Dit is het laatste bericht van ons, tenzij u ons opnieuw schrijft.',
+    erasure_kept: 'Oké, er is niets verwijderd.',
   },
   de: {
     acknowledge: 'Danke{name}! Wir haben Ihre Nachricht erhalten und melden uns in Kürze.',
@@ -207,6 +233,13 @@ const texts: Record<string, Record<CustomerMessageKey, string>> = {
       'Ihre Erstattung über {amount} konnte gerade nicht verarbeitet werden. Unser Team ist informiert und schließt sie ab; ich bestätige hier.',
     refund_rejected:
       'Ihre Erstattungsanfrage über {amount} wurde nicht genehmigt. Ein Kollege erklärt Ihnen hier den Grund.',
+    erasure_ask:
+      'Sie haben uns gebeten, Ihre Daten zu löschen. Wenn Sie bestätigen, löschen wir dieses Gespräch und alles, was wir über Sie speichern: Ihre Nachrichten, Transkripte und Fotobeschreibungen, Tickets und Umfrageantworten. Was wir gesetzlich aufbewahren müssen (den Buchungsbeleg einer Erstattung), bleibt ohne Ihren Namen und Ihre Nummer erhalten. Dies kann nicht rückgängig gemacht werden.',
+    erasure_confirm: '🗑️ Daten löschen',
+    erasure_keep: 'Daten behalten',
+    erasure_started:
+      'Ihre Daten werden jetzt gelöscht. Dies ist unsere letzte Nachricht, es sei denn, Sie schreiben uns erneut.',
+    erasure_kept: 'In Ordnung, es wurde nichts gelöscht.',
   },
   es: {
     acknowledge: '¡Gracias{name}! Hemos recibido tu mensaje y te responderemos enseguida.',
@@ -252,6 +285,13 @@ const texts: Record<string, Record<CustomerMessageKey, string>> = {
       'Lo siento, tu reembolso de {amount} no se ha podido procesar ahora. Nuestro equipo está avisado y lo completará; te lo confirmaré aquí.',
     refund_rejected:
       'Tu solicitud de reembolso de {amount} no ha sido aprobada. Un compañero te explicará el motivo aquí.',
+    erasure_ask:
+      'Nos pidió que borremos sus datos. Si lo confirma, borramos esta conversación y todo lo que guardamos sobre usted: sus mensajes, transcripciones y descripciones de fotos, tickets y respuestas a encuestas. Lo que la ley nos obliga a conservar (el registro contable de un reembolso) se conserva sin su nombre ni su número. No se puede deshacer.',
+    erasure_confirm: '🗑️ Borrar mis datos',
+    erasure_keep: 'Conservar datos',
+    erasure_started:
+      'Estamos borrando sus datos. Este es el último mensaje que recibe de nosotros, salvo que nos vuelva a escribir.',
+    erasure_kept: 'De acuerdo, no se ha borrado nada.',
   },
   it: {
     acknowledge: 'Grazie{name}! Abbiamo ricevuto il tuo messaggio e ti risponderemo a breve.',
@@ -295,6 +335,13 @@ const texts: Record<string, Record<CustomerMessageKey, string>> = {
       'Mi dispiace, il rimborso di {amount} non è stato elaborato ora. Il team è stato avvisato e lo completerà; te lo confermerò qui.',
     refund_rejected:
       'La richiesta di rimborso di {amount} non è stata approvata. Un collega ti spiegherà il motivo qui.',
+    erasure_ask:
+      "Ci ha chiesto di cancellare i suoi dati. Se conferma, cancelliamo questa conversazione e tutto ciò che conserviamo su di lei: messaggi, trascrizioni e descrizioni delle foto, ticket e risposte ai sondaggi. Ciò che la legge ci obbliga a conservare (la registrazione contabile di un rimborso) resta senza il suo nome né il suo numero. L'operazione è irreversibile.",
+    erasure_confirm: '🗑️ Cancella dati',
+    erasure_keep: 'Tieni i miei dati',
+    erasure_started:
+      "Stiamo cancellando i suoi dati. Questo è l'ultimo messaggio che riceve da noi, a meno che non ci scriva di nuovo.",
+    erasure_kept: 'Va bene, non è stato cancellato nulla.',
   },
   pt: {
     acknowledge: 'Obrigado{name}! Recebemos a sua mensagem e responderemos em breve.',
@@ -339,6 +386,13 @@ const texts: Record<string, Record<CustomerMessageKey, string>> = {
       'Lamento, o seu reembolso de {amount} não pôde ser processado agora. A equipa foi alertada e vai concluí-lo; confirmo aqui.',
     refund_rejected:
       'O seu pedido de reembolso de {amount} não foi aprovado. Um colega explicará o motivo aqui.',
+    erasure_ask:
+      'Pediu-nos para apagar os seus dados. Se confirmar, apagamos esta conversa e tudo o que guardamos sobre si: as suas mensagens, transcrições e descrições de fotos, pedidos de suporte e respostas a inquéritos. O que a lei nos obriga a guardar (o registo contabilístico de um reembolso) fica sem o seu nome nem o seu número. Não é possível anular.',
+    erasure_confirm: '🗑️ Apagar dados',
+    erasure_keep: 'Manter dados',
+    erasure_started:
+      'Os seus dados estão a ser apagados. Esta é a última mensagem que recebe de nós, a menos que volte a escrever-nos.',
+    erasure_kept: 'Está bem, nada foi apagado.',
   },
 };
 

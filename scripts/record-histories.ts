@@ -126,6 +126,7 @@ async function main() {
       OPERATOR_API_TOKEN: OPERATOR_TOKEN,
       CONVERSATION_DEBOUNCE_MS: '300',
       CONVERSATION_MAX_BATCH_WAIT_MS: '3000',
+      ERASURE_SETTLE_MS: '500',
       ...extra,
     });
   const startStack = async (config: Config): Promise<Stack> => {
@@ -208,6 +209,7 @@ async function main() {
     ['whatsapp-outage-redelivery', whatsappOutageRedelivery],
     ['customer-events', customerEvents],
     ['flood-continues-as-new-busy', floodContinuesAsNewBusy],
+    ['customer-erasure', customerErasure],
   ];
   const wanted = process.argv.slice(2);
   const unknown = wanted.filter((w) => !scenarios.some(([name]) => name === w));
@@ -219,6 +221,10 @@ async function main() {
     const file = join(historiesDir, `${name}.json`);
     const json = historyToJSON(history);
     await writeFile(file, json + '\n');
+    // The replay test replays each scenario under the workflow id it was recorded with.
+    const idsFile = join(historiesDir, 'meta', 'workflow-ids.json');
+    const ids = JSON.parse(await readFile(idsFile, 'utf8').catch(() => '{}')) as Record<string, string>;
+    await writeFile(idsFile, JSON.stringify({ ...ids, [name]: workflowId }, null, 2) + '\n');
     const events = (JSON.parse(json) as { events: { eventType: string }[] }).events;
     const last = events[events.length - 1]?.eventType;
     console.log(`wrote test/histories/${name}.json: ${events.length} events, last ${last}`);
@@ -244,6 +250,25 @@ async function botReplies(ctx: Ctx) {
   const second = await c.reply(2);
   await c.status(second.messageId, 'read');
   await c.quiet();
+  return { workflowId: c.id };
+}
+
+/**
+ * The customer asks to delete their data, is shown what that means with two buttons, taps "Delete
+ * my data": the goodbye goes out, the erasure workflow starts and closes (cancels) the conversation.
+ */
+async function customerErasure(ctx: Ctx) {
+  const c = conversation(ctx, ctx.main, '15550100077');
+  await c.say('Hi, where is my parcel?', 'Eve');
+  await c.reply(1);
+  await c.say('DELETE MY DATA');
+  await c.interactive(1);
+  await c.quiet();
+  await c.tap('erasure:confirm', 'Delete my data');
+  await eventually(
+    async () => ((await c.handle().describe()).status.name === 'CANCELLED' ? true : undefined),
+    { what: 'the conversation closed by its erasure', timeoutMs: 30_000 },
+  );
   return { workflowId: c.id };
 }
 

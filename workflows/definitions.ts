@@ -219,6 +219,8 @@ export interface ConversationSettings {
   maxHistoryEvents: number;
   /** Transcript turns kept in workflow state (older ones live in Postgres and the rolling summary). */
   transcriptTurns: number;
+  /** How long a customer's erasure waits after closing their conversations (absent: 60 s). */
+  erasureSettleMs?: number;
   /** Model rounds per turn (each may call tools); the last one must answer. */
   agentMaxRounds: number;
   /** A model answer below this confidence is not sent: the conversation goes to a person. */

@@ -141,8 +141,8 @@ describe('dead letters: a signed delivery is never refused for its content', () 
   });
 
   it('what Temporal itself refuses for its content is a dead letter, not a 503', async () => {
-    // A part Temporal cannot take (here a workflow id past its length limit, built by hand since
-    // the parser refuses such ids first): the gateway reports it instead of failing the delivery.
+    // A part Temporal cannot take (here a body past its payload size limit, built by hand since
+    // the parser caps message sizes first): the gateway reports it instead of failing the delivery.
     const gateway = createTemporalConversationGateway({
       client: parley.client,
       taskQueue: parley.config.temporal.taskQueue,
@@ -155,7 +155,12 @@ describe('dead letters: a signed delivery is never refused for its content', () 
       timestampMs: Date.now(),
       content: { kind: 'text' as const, body: 'ok' },
     };
-    const refused = { ...ok, id: wamid(), waId: '1'.repeat(2_000) };
+    const refused = {
+      ...ok,
+      id: wamid(),
+      waId: customer(),
+      content: { kind: 'text' as const, body: 'x'.repeat(3 * 1024 * 1024) },
+    };
     const result = await gateway.deliverMessages([refused, ok]);
     expect(result.refused.map((r) => [r.item.id, r.reason])).toEqual([
       [refused.id, 'Temporal refused it (invalid argument)'],

@@ -144,6 +144,63 @@ describe('erasing a customer', () => {
     expect(again.output).toMatch(/Erased: 0 conversation/);
   });
 
+  const tap = (waId: string, replyId: string, title: string) =>
+    parley.postWebhook(
+      hooks.messageWebhook(
+        hooks.buttonReplyMessage({ from: waId, id: `wamid.${randomUUID()}`, replyId, title }),
+        {
+          phoneNumberId: PHONE_NUMBER_ID,
+        },
+      ),
+    );
+  const sentTo = (waId: string) => parley.sandbox.sent.filter((m) => m.waId === waId);
+
+  it('a customer who writes "Supprimez mes données" is asked with buttons, and erased on the tap', async () => {
+    const waId = `3361${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`;
+    const workflowId = conversationWorkflowId(PHONE_NUMBER_ID, waId);
+    expect((await say(waId, 'Bonjour, où est mon colis Zwanenburgwal ?')).status).toBe(200);
+    await eventually(() => sentTo(waId).find((m) => m.type === 'text'), 30_000);
+    expect((await say(waId, 'Supprimez mes données svp')).status).toBe(200);
+    const buttons = await eventually(() => sentTo(waId).find((m) => m.type === 'interactive'), 30_000);
+    expect(JSON.stringify(buttons)).toMatch(/supprimer/i);
+    // Nothing is erased before the tap.
+    expect(await findEverywhere(parley.db, waId)).not.toEqual([]);
+
+    expect((await tap(waId, 'erasure:confirm', '🗑️ Supprimer')).status).toBe(200);
+    await eventually(
+      () => sentTo(waId).find((m) => m.type === 'text' && /en cours de suppression/.test(m.text?.body ?? '')),
+      30_000,
+    );
+    await eventually(async () => {
+      const status = (await parley.rawClient.workflow.getHandle(workflowId).describe()).status.name;
+      const receipt = await parley.db
+        .selectFrom('audit_log')
+        .select('actor')
+        .where('kind', '=', 'erasure')
+        .where('subject', '=', workflowId)
+        .executeTakeFirst();
+      return status === 'CANCELLED' && receipt?.actor === 'customer' ? true : undefined;
+    }, 30_000);
+    for (const needle of [waId, NAME, 'Zwanenburgwal', 'Supprimez'])
+      expect(await findEverywhere(parley.db, needle)).toEqual([]);
+  });
+
+  it('"STOP" then "Keep my data" erases nothing and the conversation goes on', async () => {
+    const waId = `3162${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`;
+    expect((await say(waId, 'STOP')).status).toBe(200);
+    await eventually(() => sentTo(waId).find((m) => m.type === 'interactive'), 30_000);
+    expect((await tap(waId, 'erasure:keep', 'Keep my data')).status).toBe(200);
+    await eventually(
+      () => sentTo(waId).find((m) => m.type === 'text' && /nothing was deleted/.test(m.text?.body ?? '')),
+      30_000,
+    );
+    const status = (
+      await parley.client.workflow.getHandle(conversationWorkflowId(PHONE_NUMBER_ID, waId)).describe()
+    ).status.name;
+    expect(status).toBe('RUNNING');
+    expect(await findEverywhere(parley.db, waId)).not.toEqual([]);
+  });
+
   it('refuses an unknown reference (404) and a request without the operator token (401)', async () => {
     const unknown = await cli('erase', '0123456789abcdef0123');
     expect(unknown.code).not.toBe(0);

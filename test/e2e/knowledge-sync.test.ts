@@ -23,7 +23,7 @@ import { loadConfig, loadTemporalSettings } from '../../core/config.js';
 import { DEMO_KNOWLEDGE_DIR } from '../../devstack/demo-data.js';
 import { KNOWLEDGE_SYNC_WORKFLOW_ID, type KnowledgeSyncReport } from '../../workflows/knowledge-sync.js';
 import { startScriptedOpenAI, type ScriptedOpenAI } from '../servers/scripted-openai.js';
-import { startTestParley, type TestParley } from '../support/parley.js';
+import { startTestParley, TEST_OPERATOR_TOKEN, type TestParley } from '../support/parley.js';
 
 const exec = promisify(execFile);
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -41,7 +41,7 @@ beforeAll(async () => {
   openai = await startScriptedOpenAI();
   parley = await startTestParley({
     demoData: false,
-    env: { OPENAI_BASE_URL: openai.url, OPENAI_API_KEY: 'k' },
+    env: { OPENAI_BASE_URL: openai.url, OPENAI_API_KEY: 'k', OPERATOR_API_TOKEN: TEST_OPERATOR_TOKEN },
   });
   const root = await mkdtemp(join(tmpdir(), 'parley-kb-'));
   dir = join(root, 'knowledge');
@@ -274,13 +274,18 @@ describe('parley CLI', () => {
     for (const bad of ['6', 'h', '30s', '-1h', '1w']) expect(() => parseInterval(bad)).toThrow(RangeError);
   });
 
-  /** The CLI as a user runs it: only the Temporal variables, no WhatsApp secrets. */
+  /**
+   * The CLI as a user runs it: the Temporal variables and the API's (its codec server encrypts and
+   * decrypts the payloads), no WhatsApp secrets.
+   */
   async function cli(...args: string[]) {
     const env: Record<string, string> = {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '',
       TEMPORAL_ADDRESS: inject('temporalAddress'),
       TEMPORAL_TASK_QUEUE: parley.config.temporal.taskQueue,
+      PARLEY_API_URL: parley.api.url,
+      OPERATOR_API_TOKEN: TEST_OPERATOR_TOKEN,
     };
     try {
       const { stdout, stderr } = await exec('npx', ['tsx', 'cli/parley.ts', ...args], { cwd: repoRoot, env });

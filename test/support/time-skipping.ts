@@ -1,4 +1,5 @@
 import { createOcr } from '../../activities/understanding/ocr.js';
+import { createEncryptionCodec } from '../../core/encryption/payload-codec.js';
 import { createPayloadKeys, parleyDataConverter } from '../../core/encryption/data-converter.js';
 import { randomUUID } from 'node:crypto';
 // Internal path, but exported by the SDK precisely "for use in tests to register search attributes".
@@ -93,7 +94,8 @@ export type TimeSkippingParley = Awaited<ReturnType<typeof startTimeSkippingParl
 export async function startTimeSkippingParley() {
   const { db } = await createTestDatabase();
   // The same data converter as production: payloads encrypted per customer.
-  const dataConverter = parleyDataConverter(createPayloadKeys(loadConfig(TEST_ENV), db));
+  const payloadKeys = createPayloadKeys(loadConfig(TEST_ENV), db);
+  const dataConverter = parleyDataConverter(payloadKeys);
   const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: inject('temporalTestServerPath') } },
     client: { dataConverter },
@@ -130,6 +132,8 @@ export async function startTimeSkippingParley() {
     env,
     client: env.client,
     db: db as Db,
+    /** The payload codec the workers and clients use: to read a raw history's payloads. */
+    codec: createEncryptionCodec(payloadKeys!),
     sandbox,
     /** Slack as the team sees it: `#support` is `C0SUPPORT`, `#on-call` is `C0ONCALL`. */
     slack,

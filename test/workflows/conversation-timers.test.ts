@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Payload } from '@temporalio/common';
 import type { WorkflowHandle } from '@temporalio/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { getConversation, listTransitions } from '../../db/repositories/conversations.js';
@@ -144,12 +145,16 @@ describe('conversation workflow timers (time-skipping test server, real activiti
     expect(reopened.lastTurns.map((t) => t.role)).toEqual(['customer', 'bot', 'bot', 'customer', 'bot']);
     // The close timer was cancelled on the server, not merely forgotten by the state.
     const events = (await handle.fetchHistory()).events ?? [];
-    const summary = (data: Uint8Array | null | undefined) =>
-      data ? String(JSON.parse(Buffer.from(data).toString('utf8'))) : '';
-    const closeTimers = events.filter(
-      (e) =>
-        e.timerStartedEventAttributes && summary(e.userMetadata?.summary?.data).startsWith('Close if quiet'),
+    // Timer summaries are payloads too, stored encrypted: read them as the Web UI's codec would.
+    const summaries = await Promise.all(
+      events.map(async (e) => {
+        const stored = e.timerStartedEventAttributes && e.userMetadata?.summary;
+        if (!stored) return '';
+        const [payload] = await parley.codec.decode([stored as Payload]);
+        return String(JSON.parse(Buffer.from(payload!.data!).toString('utf8')));
+      }),
     );
+    const closeTimers = events.filter((_e, i) => summaries[i]!.startsWith('Close if quiet'));
     expect(closeTimers).toHaveLength(1);
     const cancelled = events.filter((e) => e.timerCanceledEventAttributes);
     expect(cancelled.map((e) => String(e.timerCanceledEventAttributes!.startedEventId))).toEqual([

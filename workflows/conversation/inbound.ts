@@ -3,6 +3,7 @@
  * one turn; each turn is logged, read-receipted and then — by status — a survey answer, an action
  * tap, a message for the person who owns the conversation, or a question for Parley.
  */
+import { erasureStep, handleErasureStep } from './erasure-request.js';
 import { condition, patched, upsertSearchAttributes } from '@temporalio/workflow';
 import { customerMessage } from '../../domain/customer-messages.js';
 import { transcriptText } from '../../domain/message-content.js';
@@ -88,6 +89,9 @@ export async function handleInbound(ctx: ConversationContext): Promise<void> {
     turnBatch = batch.filter((m) => !taps.includes(m));
     if (turnBatch.length === 0) return;
   }
+  // "Delete my data": asked with buttons, erased on the tap (runs recorded before: a normal turn).
+  const erasure = state.status === 'bot' ? erasureStep(turnBatch) : undefined;
+  if (erasure && patched('customer-erasure')) return handleErasureStep(ctx, erasure);
   // An auto-responder loop: past the turn budget Parley stops answering (every message is logged).
   if (state.status === 'bot' && overTurnBudget(ctx, now)) return suppressTurn(ctx, last, now);
   // Turns recorded before the understanding step existed replay without it.
