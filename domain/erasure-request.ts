@@ -22,7 +22,8 @@ const DELETE = String.raw`(?:(?:delet|eras|remov|wipe|forget|supprim|effac|oubli
 const DATA = String.raw`(data|my info(rmation)?|personal information|donnees|mes informations|gegevens|daten|datos|dati|dados)`;
 const NEAR = String.raw`(?:\s+\S+){0,4}?\s+`;
 const ASK_RE = new RegExp(`\\b${DELETE}${NEAR}${DATA}\\b|\\b${DATA}${NEAR}${DELETE}`, 'u');
-const FORGET_ME_RE = /\b(forget me|right to be forgotten|droit a l'oubli|recht op vergetelheid|recht auf vergessenwerden|derecho al olvido|diritto all'oblio|direito ao esquecimento)\b/;
+const FORGET_ME_RE =
+  /\b(forget me|right to be forgotten|droit a l'oubli|recht op vergetelheid|recht auf vergessenwerden|derecho al olvido|diritto all'oblio|direito ao esquecimento)\b/;
 
 export function asksForErasure(text: string): boolean {
   const t = normalise(text);
