@@ -1,4 +1,6 @@
 import type { ConversationIds } from '../core/conversation-ids.js';
+import { createRetentionActivities } from './retention-activities.js';
+import type { RetentionPolicy } from '../domain/retention.js';
 import type { DataKeys } from '../core/encryption/data-keys.js';
 import { createErasureActivities } from './erasure-activities.js';
 import type { Db } from '../db/database.js';
@@ -36,6 +38,8 @@ export interface ActivityDeps {
   documents: DocumentRenderer;
   /** The data keys of payload encryption (shredded on erasure); undefined when encryption is off. */
   payloadKeys: DataKeys | undefined;
+  /** Days each data class is kept (retention runs). */
+  retention: RetentionPolicy;
 }
 
 /** Every activity the worker registers, built from real dependencies (or test ones). */
@@ -52,6 +56,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createHandoffActivities({ ...deps.handoff, ids: deps.ids }),
     ...createRefundActivities({ ...deps.refunds, db: deps.db }),
     ...createErasureActivities(deps),
+    ...createRetentionActivities(deps),
     /**
      * The worker's conversation settings, read by each workflow run through a local activity: a
      * config change reaches running conversations at their next run, and replays stay deterministic.

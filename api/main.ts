@@ -1,4 +1,5 @@
 import { Client } from '@temporalio/client';
+import { ensureRetentionSchedule } from './retention-schedule.js';
 import { createErasureGateway } from './operator/erasure-routes.js';
 import { createEncryptionCodec } from '../core/encryption/payload-codec.js';
 import { createPayloadKeys, parleyDataConverter } from '../core/encryption/data-converter.js';
@@ -69,6 +70,8 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
       ...config.codecServer,
     },
   });
+  // In the background: a Temporal that is down at start must not keep the API from serving.
+  void ensureRetentionSchedule(client, config.temporal.taskQueue, logger);
   const server = await listen(app.fetch, { port: config.port, hostname: '0.0.0.0' });
   logger.info('API listening', { port: server.port });
   return {

@@ -1,4 +1,5 @@
 import { DEMO_BUSINESS_HOURS, validateBusinessHours, type BusinessHours } from '../domain/business-hours.js';
+import type { RetentionPolicy } from '../domain/retention.js';
 import { DEFAULT_ESCALATION_POLICY } from '../domain/escalation-policy.js';
 import { z } from 'zod';
 import { parseMasterKeys } from './encryption/master-keys.js';
@@ -231,6 +232,11 @@ const envSchema = z.object({
    * token (the dev server's Web UI cannot send one).
    */
   CODEC_ALLOW_LOOPBACK: z.preprocess(emptyAsUndefined, z.enum(['true', 'false']).default('false')),
+  /** Retention per data class, in days (a daily run redacts or deletes what is older). */
+  RETENTION_SENSITIVE_DAYS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).default(30)),
+  RETENTION_MESSAGE_TEXT_DAYS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).default(365)),
+  RETENTION_TURN_RECORDS_DAYS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).default(365)),
+  RETENTION_TICKETS_DAYS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).default(730)),
   /** How long an erasure waits after closing a customer's conversations before its last pass. */
   ERASURE_SETTLE_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).default(60_000)),
   /** Webhook parts that could not be understood are kept this many days (they hold customer data). */
@@ -288,6 +294,7 @@ export interface Config {
   /** Keys conversation ids and references (see core/conversation-ids.ts). */
   conversationIdSecret: string;
   erasureSettleMs: number;
+  retention: RetentionPolicy;
   payloadEncryption: { enabled: boolean; masterKeys: { id: string; key: Buffer }[] };
   codecServer: { corsOrigins: string[]; allowLoopback: boolean };
   deadLetterRetentionMs: number;
@@ -432,6 +439,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     deadLetterRetentionMs: e.DEAD_LETTER_RETENTION_DAYS * 24 * 60 * 60_000,
     erasureSettleMs: e.ERASURE_SETTLE_MS,
+    retention: {
+      sensitive_text: e.RETENTION_SENSITIVE_DAYS,
+      message_text: e.RETENTION_MESSAGE_TEXT_DAYS,
+      turn_records: e.RETENTION_TURN_RECORDS_DAYS,
+      tickets: e.RETENTION_TICKETS_DAYS,
+      dead_letters: 0,
+    },
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     helpdesk: helpdeskConfig(e),
     orders: ordersConfig(e),

@@ -93,6 +93,7 @@ export function createActivityDeps(
   };
   return {
     ids: createConversationIds(config.conversationIdSecret),
+    retention: config.retention,
     payloadKeys: 'payloadKeys' in clients ? clients.payloadKeys : createPayloadKeys(config, db),
     db,
     graph,

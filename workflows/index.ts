@@ -3,3 +3,4 @@ export { conversationWorkflow } from './conversation/workflow.js';
 export { erasureWorkflow } from './erasure.js';
 export { knowledgeSyncWorkflow } from './knowledge-sync.js';
 export { refundWorkflow } from './refund.js';
+export { retentionWorkflow } from './retention.js';
