@@ -6,6 +6,8 @@
  * system key, which is not shredded): conversation ids (keyed hashes) and counts only — never a
  * number, a name or a text.
  */
+import type { CrmAdapter } from './integrations/crm/types.js';
+import type { Helpdesk } from './helpdesk/types.js';
 import type { DataKeys } from '../core/encryption/data-keys.js';
 import type { Db } from '../db/database.js';
 import { appendAudit } from '../db/repositories/audit-log.js';
@@ -23,12 +25,47 @@ export interface ErasureReceipt {
   rows: ErasureCounts;
   keysShredded: number;
   workflowsClosed: number;
+  /** What the helpdesk and the CRM did with their copies (`not_held`: nothing of theirs to erase). */
+  external: {
+    helpdeskTickets: number | 'not_held' | `failed: ${string}`;
+    crmContact: 'deleted' | 'no_contact' | 'not_held' | `failed: ${string}`;
+  };
   finishedAt: string;
 }
 
-export function createErasureActivities(deps: { db: Db; payloadKeys: DataKeys | undefined }) {
-  const { db, payloadKeys } = deps;
+export function createErasureActivities(deps: {
+  db: Db;
+  payloadKeys: DataKeys | undefined;
+  helpdesk: Helpdesk;
+  crm: CrmAdapter;
+}) {
+  const { db, payloadKeys, helpdesk, crm } = deps;
   return {
+    /** Deletes the helpdesk's tickets about these conversations (before their links are erased). */
+    async forgetHelpdeskTickets(conversationIds: string[]): Promise<number | 'not_held'> {
+      if (helpdesk.system === 'builtin' || conversationIds.length === 0) return 'not_held';
+      const links = await db
+        .selectFrom('helpdesk_ticket_links')
+        .select(['system', 'external_ticket_id'])
+        .where('conversation_id', 'in', conversationIds)
+        .where('system', '=', helpdesk.system)
+        .execute();
+      for (const link of links)
+        await helpdesk.forgetTicket({ system: link.system, id: link.external_ticket_id });
+      return links.length;
+    },
+
+    /** Deletes the customer's CRM record where the CRM allows it (the number never leaves here). */
+    async forgetCrmContact(conversationIds: string[]): Promise<'deleted' | 'no_contact' | 'not_held'> {
+      if (conversationIds.length === 0) return 'no_contact';
+      const row = await db
+        .selectFrom('conversations')
+        .select('wa_id')
+        .where('id', 'in', conversationIds)
+        .executeTakeFirst();
+      return row ? crm.forgetContact(row.wa_id) : 'no_contact';
+    },
+
     /** Every conversation of the customer `refOrId` names (empty once they were erased). */
     async findErasureScope(refOrId: string): Promise<string[]> {
       return findCustomerConversations(db, refOrId);

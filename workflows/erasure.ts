@@ -7,7 +7,13 @@
  *
  * Its own history holds keyed conversation ids and counts only, under the system key.
  */
-import { getExternalWorkflowHandle, proxyActivities, sleep } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  getExternalWorkflowHandle,
+  proxyActivities,
+  sleep,
+  type ApplicationFailure,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { ErasureReceipt } from '../activities/erasure-activities.js';
 import type { ErasureRequest } from './erasure-definitions.js';
@@ -17,6 +23,15 @@ const steps = proxyActivities<Activities>({
   startToCloseTimeout: '5m',
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '5m' },
 });
+
+// Third parties: retried for about an hour (rate limits, outages), then reported as failed.
+const external = proxyActivities<Activities>({
+  startToCloseTimeout: '1m',
+  retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '10m', maximumAttempts: 10 },
+});
+/** Names the failure by its type only: an error message could quote what the third party holds. */
+const failedOutcome = (err: unknown) =>
+  `failed: ${(err instanceof ActivityFailure && (err.cause as ApplicationFailure | undefined)?.type) || 'unknown'}` as const;
 
 export async function erasureWorkflow(request: ErasureRequest): Promise<ErasureReceipt> {
   const conversationIds = await steps.findErasureScope(request.subject);
@@ -29,6 +44,10 @@ export async function erasureWorkflow(request: ErasureRequest): Promise<ErasureR
       // Not running (closed already): nothing to close.
     }
   }
+  // The helpdesk's and the CRM's copies first: finding them needs the rows erased next. A helpdesk
+  // or CRM that keeps failing does not hold the erasure up for good: its outcome says so.
+  const helpdeskTickets = await external.forgetHelpdeskTickets(conversationIds).catch(failedOutcome);
+  const crmContact = await external.forgetCrmContact(conversationIds).catch(failedOutcome);
   const first = await steps.eraseCustomerRecords(conversationIds);
   await sleep(request.settleMs);
   const last = await steps.eraseCustomerRecords(conversationIds);
@@ -42,6 +61,7 @@ export async function erasureWorkflow(request: ErasureRequest): Promise<ErasureR
     rows,
     keysShredded,
     workflowsClosed,
+    external: { helpdeskTickets, crmContact },
     finishedAt: new Date().toISOString(),
   };
   await steps.recordErasureReceipt(receipt);

@@ -63,6 +63,10 @@ export function createBuiltinQueue(opts: BuiltinQueueOptions): Helpdesk {
   return {
     system: 'builtin',
 
+    async forgetTicket() {
+      return 'not_held' as const;
+    },
+
     async createTicket(pkg: HandoffPackage, o) {
       if (!o.idempotencyKey) throw invalid('createTicket needs an idempotency key');
       const isReview = pkg.handling === 'next_day_review';

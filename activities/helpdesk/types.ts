@@ -103,6 +103,11 @@ export interface Helpdesk {
   createTicket(pkg: HandoffPackage, opts: CreateTicketOptions): Promise<TicketRef>;
   addComment(ticket: TicketRef, comment: TicketComment, opts?: AddCommentOptions): Promise<void>;
   ticketStatus(ticket: TicketRef): Promise<TicketStatus>;
+  /**
+   * Erasure: deletes the ticket for good where the helpdesk holds it (Zendesk: delete, then
+   * permanently delete); `not_held` for the built-in queue (its rows are erased with the rest).
+   */
+  forgetTicket(ticket: TicketRef): Promise<'deleted' | 'not_held'>;
 }
 
 /** The `type` of every ApplicationFailure the helpdesk adapters throw. */

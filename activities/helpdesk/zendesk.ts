@@ -122,7 +122,7 @@ export function createZendeskHelpdesk(opts: ZendeskHelpdeskOptions): Helpdesk {
     secrets.reduce((acc, secret) => acc.split(secret).join('[redacted]'), s);
 
   async function request(
-    method: 'GET' | 'POST' | 'PUT',
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
     path: string,
     op: string,
     body?: unknown,
@@ -167,6 +167,8 @@ export function createZendeskHelpdesk(opts: ZendeskHelpdeskOptions): Helpdesk {
       });
       throw failure;
     }
+    // 204 No Content (a deletion): nothing to parse.
+    if (res.status === 204) return { status: 204, json: {} };
     if (!isRecord(parsed)) throw unexpected(op, res.status, 'body is not a JSON object');
     log.debug('zendesk ok', { op, httpStatus: res.status, durationMs: Date.now() - started });
     return { status: res.status, json: parsed };
@@ -244,6 +246,21 @@ export function createZendeskHelpdesk(opts: ZendeskHelpdeskOptions): Helpdesk {
       };
       if (comment.author === 'customer') update.status = 'open';
       await request('PUT', path, 'add-comment', { ticket: update });
+    },
+
+    async forgetTicket(ticket: TicketRef) {
+      const gone = (err: unknown) =>
+        err instanceof ApplicationFailure && err.type === HelpdeskErrorTypes.TicketNotFound;
+      // Soft delete, then permanent deletion (Zendesk's GDPR path); a retry finds either step done.
+      await request('DELETE', ticketPath(ticket), 'delete-ticket').catch((err: unknown) => {
+        if (!gone(err)) throw err;
+      });
+      await request('DELETE', `/api/v2/deleted_tickets/${ticket.id}.json`, 'delete-ticket-permanently').catch(
+        (err: unknown) => {
+          if (!gone(err)) throw err;
+        },
+      );
+      return 'deleted' as const;
     },
 
     async ticketStatus(ticket: TicketRef): Promise<TicketStatus> {

@@ -14,6 +14,8 @@ import { createEncryptionCodec } from '../../core/encryption/payload-codec.js';
 import { verifyAuditChain } from '../../db/repositories/audit-log.js';
 import type { Db } from '../../db/database.js';
 import * as hooks from '../fixtures/whatsapp-webhooks.js';
+import { startFakeHubSpot, type FakeHubSpot } from '../servers/fake-hubspot.js';
+import { startFakeZendesk, type FakeZendesk } from '../servers/fake-zendesk.js';
 import { historyText } from '../support/history-text.js';
 import {
   conversationRef,
@@ -211,5 +213,80 @@ describe('erasing a customer', () => {
       body: JSON.stringify({ conversationRef: '0123456789abcdef0123' }),
     });
     expect(res.status).toBe(401);
+  });
+});
+
+describe('erasing a customer whose tickets live in Zendesk and whose record lives in HubSpot', () => {
+  const ZENDESK = { email: 'parley@example.com', apiToken: 'zd-token' };
+  const HUBSPOT_TOKEN = 'hs-token';
+  let zendesk: FakeZendesk;
+  let hubspot: FakeHubSpot;
+  let parley: TestParley;
+  beforeAll(async () => {
+    zendesk = await startFakeZendesk(ZENDESK);
+    hubspot = await startFakeHubSpot({ accessToken: HUBSPOT_TOKEN });
+    parley = await startTestParley({
+      env: {
+        OPERATOR_API_TOKEN: TEST_OPERATOR_TOKEN,
+        ERASURE_SETTLE_MS: '200',
+        HELPDESK: 'zendesk',
+        ZENDESK_URL: zendesk.url,
+        ZENDESK_EMAIL: ZENDESK.email,
+        ZENDESK_API_TOKEN: ZENDESK.apiToken,
+        CRM: 'hubspot',
+        HUBSPOT_API_URL: hubspot.url,
+        HUBSPOT_ACCESS_TOKEN: HUBSPOT_TOKEN,
+      },
+    });
+  });
+  afterAll(async () => {
+    await parley?.close();
+    await zendesk?.close();
+    await hubspot?.close();
+  });
+
+  it('deletes the Zendesk ticket for good and the HubSpot contact (GDPR delete), and says so in the receipt', async () => {
+    const waId = `4915${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`;
+    const contactId = hubspot.addContact({
+      firstname: 'Ottoline',
+      lastname: 'Vandermeersch',
+      phone: `+${waId}`,
+    });
+    const workflowId = conversationWorkflowId(PHONE_NUMBER_ID, waId);
+    const say = (body: string) =>
+      parley.postWebhook(
+        hooks.textMessageWebhook({
+          phoneNumberId: PHONE_NUMBER_ID,
+          waId,
+          id: `wamid.${randomUUID()}`,
+          body,
+          name: NAME,
+        }),
+      );
+    expect((await say('I want to speak to a person')).status).toBe(200);
+    // This fake Zendesk serves this test alone: its one ticket is this hand-off's.
+    const ticket = await eventually(() => zendesk.tickets()[0], 30_000);
+
+    const erased = await (async () => {
+      const lines: string[] = [];
+      const code = await parleyCli(
+        ['erase', conversationRef(workflowId), '--json'],
+        { PARLEY_API_URL: parley.api.url, OPERATOR_API_TOKEN: TEST_OPERATOR_TOKEN },
+        { out: (l) => lines.push(l), err: (l) => lines.push(l) },
+      );
+      return { code, receipt: JSON.parse(lines.join('\n')) as { external: unknown } };
+    })();
+    expect(erased.code).toBe(0);
+    expect(erased.receipt.external).toEqual({ helpdeskTickets: 1, crmContact: 'deleted' });
+    expect(zendesk.ticket(ticket.id)).toBeUndefined();
+    expect(zendesk.requests.map((r) => `${r.method} ${r.path}`)).toContain(
+      `DELETE /api/v2/deleted_tickets/${ticket.id}.json`,
+    );
+    expect(
+      hubspot.requests.some(
+        (r) => r.path === '/crm/v3/objects/contacts/gdpr-delete' && JSON.stringify(r.body).includes(contactId),
+      ),
+    ).toBe(true);
+    expect(await findEverywhere(parley.db, waId)).toEqual([]);
   });
 });

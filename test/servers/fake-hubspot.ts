@@ -492,6 +492,8 @@ export async function startFakeHubSpot(opts: FakeHubSpotOptions): Promise<FakeHu
         if (loss) {
           rec.lost = true;
           res = c.text('<html><body>502 Bad Gateway</body></html>', 502, headers);
+        } else if (out.status === 204) {
+          res = c.body(null, 204, headers);
         } else {
           res = c.json(out.json, out.status as 200, headers);
         }
@@ -550,6 +552,24 @@ export async function startFakeHubSpot(opts: FakeHubSpotOptions): Promise<FakeHu
   );
 
   app.post('/crm/v3/objects/notes', (c) => front(c, createNote));
+
+  // GDPR delete (by record id, or by email with idProperty): the contact and its notes, for good.
+  app.post('/crm/v3/objects/contacts/gdpr-delete', (c) =>
+    front(c, (raw) => {
+      const body = raw as { objectId?: unknown; idProperty?: unknown };
+      if (typeof body.objectId !== 'string' || !body.objectId) throw validation('objectId is required');
+      if (body.idProperty !== undefined && body.idProperty !== 'email')
+        throw validation('idProperty must be email');
+      const id =
+        body.idProperty === 'email'
+          ? [...contacts.values()].find((ct) => ct.properties.email === body.objectId)?.id
+          : body.objectId;
+      if (!id || !contacts.has(id)) throw new HubSpotError(404, 'OBJECT_NOT_FOUND', 'resource not found');
+      contacts.delete(id);
+      for (const [noteId, n] of notes) if (n.associations.some((a) => a.toObjectId === id)) notes.delete(noteId);
+      return { status: 204, json: {} };
+    }),
+  );
 
   app.notFound(async (c) => {
     const url = new URL(c.req.url);

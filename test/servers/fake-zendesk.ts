@@ -262,6 +262,8 @@ interface Fault {
 export async function startFakeZendesk(opts: FakeZendeskOptions): Promise<FakeZendesk> {
   const expectedAuth = `Basic ${Buffer.from(`${opts.email}/token:${opts.apiToken}`).toString('base64')}`;
   const tickets = new Map<number, FakeZendeskTicket>();
+  /** Soft-deleted tickets (Zendesk's "deleted tickets" view), until permanently deleted. */
+  const deleted = new Map<number, FakeZendeskTicket>();
   const requests: RecordedZendeskRequest[] = [];
   const idempotency = new Map<string, { fingerprint: string; ticketId: number }>();
   let faults: Fault[] = [];
@@ -476,7 +478,10 @@ export async function startFakeZendesk(opts: FakeZendeskOptions): Promise<FakeZe
           throw badRequest('This endpoint takes no body');
         }
         const out = handle(body, query);
-        res = c.json(out.json, out.status as 200, out.headers ?? {});
+        res =
+          out.status === 204
+            ? c.body(null, 204, out.headers ?? {})
+            : c.json(out.json, out.status as 200, out.headers ?? {});
       } catch (err) {
         if (!(err instanceof ZendeskError)) throw err;
         res = c.json(err.body, err.status as 400);
@@ -629,6 +634,24 @@ export async function startFakeZendesk(opts: FakeZendeskOptions): Promise<FakeZe
         events.push({ id: nextAuditId++, type: 'Comment', public: added.public });
       }
       return { status: 200, json: { ticket: ticketJson(t), audit: audit(t, events) } };
+    }),
+  );
+
+  // Deleting a ticket moves it to the deleted tickets; deleting it there erases it for good (the
+  // real API answers that with a job status: the erasure runs in the background).
+  app.delete('/api/v2/tickets/:file', (c) =>
+    front(c, { body: false, params: [] }, () => {
+      const t = ticketOf(c);
+      tickets.delete(t.id);
+      deleted.set(t.id, t);
+      return { status: 204, json: {} };
+    }),
+  );
+  app.delete('/api/v2/deleted_tickets/:file', (c) =>
+    front(c, { body: false, params: [] }, () => {
+      const m = /^([0-9]+)(\.json)?$/.exec(c.req.param('file') ?? '');
+      if (!m || !deleted.delete(Number(m[1]))) throw notFound();
+      return { status: 200, json: { job_status: { id: `job-${m[1]}`, status: 'queued' } } };
     }),
   );
 

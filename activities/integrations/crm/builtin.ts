@@ -24,6 +24,10 @@ export function createBuiltinCrm(db: Db): CrmAdapter {
   return {
     kind: 'builtin',
 
+    async forgetContact() {
+      return 'not_held' as const;
+    },
+
     async findContact(waId): Promise<CrmContact | undefined> {
       const c = await customer(waId);
       if (!c) return undefined;

@@ -154,6 +154,8 @@ export function createHubSpotCrm(opts: HubSpotCrmOptions): CrmAdapter {
       });
       throw err;
     }
+    // 204 No Content (the GDPR delete): nothing to parse.
+    if (res.status === 204) return {};
     if (!isRecord(parsed)) throw unexpected(op, res.status, 'body is not a JSON object');
     log.debug('hubspot ok', { op, httpStatus: res.status, durationMs: Date.now() - started });
     return parsed;
@@ -257,6 +259,14 @@ export function createHubSpotCrm(opts: HubSpotCrmOptions): CrmAdapter {
 
     async findContact(waId) {
       return (await searchContact(waId))?.contact;
+    },
+
+    async forgetContact(waId) {
+      const found = await searchContact(waId);
+      if (!found) return 'no_contact';
+      // HubSpot's GDPR delete: the contact, its history and its notes, permanently.
+      await post('/crm/v3/objects/contacts/gdpr-delete', { objectId: found.id }, 'gdpr-delete-contact');
+      return 'deleted';
     },
 
     async addResolutionNote(input) {

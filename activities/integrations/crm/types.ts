@@ -55,6 +55,12 @@ export interface CrmAdapter {
   findContact(waId: string): Promise<CrmContact | undefined>;
   /** Adds a resolution note to the customer's record, once per idempotency key. */
   addResolutionNote(input: ResolutionNoteInput): Promise<ResolutionNoteResult>;
+  /**
+   * Erasure: deletes the customer's record where the CRM supports it (HubSpot's GDPR delete, which
+   * also removes its notes); `not_held` when the record is not the CRM's to erase (the built-in one
+   * reads the shop's own customer records).
+   */
+  forgetContact(waId: string): Promise<'deleted' | 'no_contact' | 'not_held'>;
 }
 
 /** The `type` of every ApplicationFailure a CRM adapter throws. */
