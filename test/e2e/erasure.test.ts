@@ -284,7 +284,8 @@ describe('erasing a customer whose tickets live in Zendesk and whose record live
     );
     expect(
       hubspot.requests.some(
-        (r) => r.path === '/crm/v3/objects/contacts/gdpr-delete' && JSON.stringify(r.body).includes(contactId),
+        (r) =>
+          r.path === '/crm/v3/objects/contacts/gdpr-delete' && JSON.stringify(r.body).includes(contactId),
       ),
     ).toBe(true);
     expect(await findEverywhere(parley.db, waId)).toEqual([]);

@@ -566,7 +566,8 @@ export async function startFakeHubSpot(opts: FakeHubSpotOptions): Promise<FakeHu
           : body.objectId;
       if (!id || !contacts.has(id)) throw new HubSpotError(404, 'OBJECT_NOT_FOUND', 'resource not found');
       contacts.delete(id);
-      for (const [noteId, n] of notes) if (n.associations.some((a) => a.toObjectId === id)) notes.delete(noteId);
+      for (const [noteId, n] of notes)
+        if (n.associations.some((a) => a.toObjectId === id)) notes.delete(noteId);
       return { status: 204, json: {} };
     }),
   );
