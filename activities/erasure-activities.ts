@@ -6,6 +6,8 @@
  * system key, which is not shredded): conversation ids (keyed hashes) and counts only — never a
  * number, a name or a text.
  */
+import { slackPostsOf } from '../db/repositories/slack-posts.js';
+import type { SlackNotifier } from './notify/slack.js';
 import type { CrmAdapter } from './integrations/crm/types.js';
 import type { Helpdesk } from './helpdesk/types.js';
 import type { DataKeys } from '../core/encryption/data-keys.js';
@@ -28,6 +30,7 @@ export interface ErasureReceipt {
   /** What the helpdesk and the CRM did with their copies (`not_held`: nothing of theirs to erase). */
   external: {
     helpdeskTickets: number | 'not_held' | `failed: ${string}`;
+    slackMessages: number | 'not_held' | `failed: ${string}`;
     crmContact: 'deleted' | 'no_contact' | 'not_held' | `failed: ${string}`;
   };
   finishedAt: string;
@@ -38,9 +41,18 @@ export function createErasureActivities(deps: {
   payloadKeys: DataKeys | undefined;
   helpdesk: Helpdesk;
   crm: CrmAdapter;
+  slack: SlackNotifier | undefined;
 }) {
-  const { db, payloadKeys, helpdesk, crm } = deps;
+  const { db, payloadKeys, helpdesk, crm, slack } = deps;
   return {
+    /** Deletes the Slack messages Parley posted about these conversations (hand-offs, reminders). */
+    async forgetSlackPosts(conversationIds: string[]): Promise<number | 'not_held'> {
+      if (!slack) return 'not_held';
+      const posts = await slackPostsOf(db, conversationIds);
+      for (const post of posts) await slack.deleteMessage(post);
+      return posts.length;
+    },
+
     /** Deletes the helpdesk's tickets about these conversations (before their links are erased). */
     async forgetHelpdeskTickets(conversationIds: string[]): Promise<number | 'not_held'> {
       if (helpdesk.system === 'builtin' || conversationIds.length === 0) return 'not_held';

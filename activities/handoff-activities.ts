@@ -1,4 +1,5 @@
 import { Context } from '@temporalio/activity';
+import { recordSlackPost } from '../db/repositories/slack-posts.js';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ConversationIds } from '../core/conversation-ids.js';
 import { silentLogger, type Logger } from '../core/logger.js';
@@ -127,10 +128,16 @@ export function createHandoffActivities(deps: HandoffDeps) {
     }
   }
 
-  async function postToChannel(channel: string | undefined, content: SlackContent): Promise<string> {
+  /** Posts, and remembers the post under its conversation: erasing the customer deletes it. */
+  async function postToChannel(
+    channel: string | undefined,
+    content: SlackContent,
+    conversationId: string,
+  ): Promise<string> {
     if (!deps.slack || !channel) return 'skipped: no Slack channel configured';
-    const { ts } = await deps.slack.postMessage({ channel, ...content });
-    return ts;
+    const posted = await deps.slack.postMessage({ channel, ...content });
+    await recordSlackPost(deps.db, { conversationId, ...posted });
+    return posted.ts;
   }
 
   return {
@@ -185,7 +192,11 @@ export function createHandoffActivities(deps: HandoffDeps) {
     async notifyTeam(notice: TeamNotice): Promise<string> {
       switch (notice.kind) {
         case 'handoff':
-          return postToChannel(deps.channels.team, handoffMessage(notice.pkg, notice.ticket));
+          return postToChannel(
+            deps.channels.team,
+            handoffMessage(notice.pkg, notice.ticket),
+            notice.pkg.conversationId,
+          );
         case 'pickup_reminder':
           return postToChannel(
             deps.channels.team,
@@ -198,6 +209,7 @@ export function createHandoffActivities(deps: HandoffDeps) {
               waitingSince: new Date(notice.waitingSinceMs).toISOString(),
               slaMinutes: notice.slaMinutes,
             }),
+            notice.conversationId,
           );
         case 'on_call':
           return postToChannel(
@@ -211,6 +223,7 @@ export function createHandoffActivities(deps: HandoffDeps) {
               conversationUrl: conversationUrl(notice.conversationId),
               ...(deps.channels.onCallMention ? { mention: deps.channels.onCallMention } : {}),
             }),
+            notice.conversationId,
           );
       }
     },

@@ -55,7 +55,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createCrmActivities(deps),
     ...createHandoffActivities({ ...deps.handoff, ids: deps.ids }),
     ...createRefundActivities({ ...deps.refunds, db: deps.db }),
-    ...createErasureActivities({ ...deps, helpdesk: deps.handoff.helpdesk }),
+    ...createErasureActivities({ ...deps, helpdesk: deps.handoff.helpdesk, slack: deps.handoff.slack }),
     ...createRetentionActivities(deps),
     /**
      * The worker's conversation settings, read by each workflow run through a local activity: a

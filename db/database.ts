@@ -18,6 +18,7 @@ import type { ConversationEventsTable } from './tables/conversation-events.js';
 import type { KbChunksTable } from './tables/kb-chunks.js';
 import type { LedgerPayoutsTable } from './tables/ledger-payouts.js';
 import type { MessagesTable } from './tables/messages.js';
+import type { SlackPostsTable } from './tables/slack-posts.js';
 import type { PayloadKeysTable } from './tables/payload-keys.js';
 import type { RefundAttemptsTable } from './tables/refund-attempts.js';
 import type { RefundsTable } from './tables/refunds.js';
@@ -37,6 +38,7 @@ import type { ShopSubscriptionsTable } from './tables/shop-subscriptions.js';
 export interface Database {
   conversations: ConversationsTable;
   messages: MessagesTable;
+  slack_posts: SlackPostsTable;
   audit_log: AuditLogTable;
   payload_keys: PayloadKeysTable;
   conversation_transitions: ConversationTransitionsTable;

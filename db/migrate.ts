@@ -16,6 +16,7 @@ import * as m20261207_deadLettersAndEvents from './migrations/2026-12-07T22-00-0
 import * as m20261208_conversationRefs from './migrations/2026-12-08T00-00-00_conversation_refs.js';
 import * as m20261208_payloadKeys from './migrations/2026-12-08T01-00-00_payload_keys.js';
 import * as m20261208_auditLog from './migrations/2026-12-08T02-00-00_audit_log.js';
+import * as m20261208_slackPosts from './migrations/2026-12-08T03-00-00_slack_posts.js';
 
 /**
  * Migrations listed explicitly (not read from disk) so they work the same from TypeScript sources,
@@ -39,6 +40,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-08T00-00-00_conversation_refs': m20261208_conversationRefs,
   '2026-12-08T01-00-00_payload_keys': m20261208_payloadKeys,
   '2026-12-08T02-00-00_audit_log': m20261208_auditLog,
+  '2026-12-08T03-00-00_slack_posts': m20261208_slackPosts,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

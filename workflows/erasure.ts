@@ -48,6 +48,7 @@ export async function erasureWorkflow(request: ErasureRequest): Promise<ErasureR
   // or CRM that keeps failing does not hold the erasure up for good: its outcome says so.
   const helpdeskTickets = await external.forgetHelpdeskTickets(conversationIds).catch(failedOutcome);
   const crmContact = await external.forgetCrmContact(conversationIds).catch(failedOutcome);
+  const slackMessages = await external.forgetSlackPosts(conversationIds).catch(failedOutcome);
   const first = await steps.eraseCustomerRecords(conversationIds);
   await sleep(request.settleMs);
   const last = await steps.eraseCustomerRecords(conversationIds);
@@ -61,7 +62,7 @@ export async function erasureWorkflow(request: ErasureRequest): Promise<ErasureR
     rows,
     keysShredded,
     workflowsClosed,
-    external: { helpdeskTickets, crmContact },
+    external: { helpdeskTickets, crmContact, slackMessages },
     finishedAt: new Date().toISOString(),
   };
   await steps.recordErasureReceipt(receipt);

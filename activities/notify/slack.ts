@@ -53,6 +53,8 @@ export interface SlackMessage extends SlackContent {
 export interface SlackNotifier {
   /** Posts the message; returns the channel id and the message's `ts` (to thread replies on). */
   postMessage(message: SlackMessage): Promise<{ channel: string; ts: string }>;
+  /** Deletes a message the bot posted (`chat.delete`); one already gone counts as deleted. */
+  deleteMessage(message: { channel: string; ts: string }): Promise<void>;
 }
 
 export interface SlackWebhookNotifier {
@@ -209,6 +211,29 @@ export function createSlackNotifier(opts: SlackNotifierOptions): SlackNotifier {
       }
       log.debug('slack message posted', { channel: rec.channel, ts: rec.ts });
       return { channel: rec.channel, ts: rec.ts };
+    },
+
+    async deleteMessage({ channel, ts }) {
+      const { res, text } = await send(
+        doFetch,
+        `${apiUrl}/chat.delete`,
+        { authorization: `Bearer ${opts.token}`, 'content-type': 'application/json; charset=utf-8' },
+        JSON.stringify({ channel, ts }),
+        timeoutMs,
+        redact,
+      );
+      const json = parseJson(text);
+      const rec = isRecord(json) ? json : undefined;
+      if (res.status === 200 && (rec?.ok === true || rec?.error === 'message_not_found')) return;
+      const error = typeof rec?.error === 'string' ? rec.error : undefined;
+      const failure = classifySlackError(
+        res.status,
+        error,
+        res.headers.get('retry-after'),
+        slackMessages(rec),
+      );
+      log.warn('slack chat.delete failed', { httpStatus: res.status, error, type: failure.type });
+      throw failure;
     },
   };
 }

@@ -85,6 +85,7 @@ export async function eraseConversations(db: Db, conversationIds: string[]): Pro
       'handoff_tickets',
       'helpdesk_ticket_links',
       'action_log',
+      'slack_posts',
     ] as const) {
       const result = await trx
         .deleteFrom(table)

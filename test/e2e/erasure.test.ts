@@ -4,6 +4,7 @@
  * histories no longer decode ("key destroyed"), their conversation is closed, the refund ledger
  * and the audit chain are intact, and the receipt is in the audit log without personal data.
  */
+import { startFakeSlack, type FakeSlack } from '../servers/fake-slack.js';
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -216,15 +217,17 @@ describe('erasing a customer', () => {
   });
 });
 
-describe('erasing a customer whose tickets live in Zendesk and whose record lives in HubSpot', () => {
+describe('erasing a customer whose tickets live in Zendesk, whose record lives in HubSpot, and whom the team discussed in Slack', () => {
   const ZENDESK = { email: 'parley@example.com', apiToken: 'zd-token' };
   const HUBSPOT_TOKEN = 'hs-token';
   let zendesk: FakeZendesk;
   let hubspot: FakeHubSpot;
+  let slack: FakeSlack;
   let parley: TestParley;
   beforeAll(async () => {
     zendesk = await startFakeZendesk(ZENDESK);
     hubspot = await startFakeHubSpot({ accessToken: HUBSPOT_TOKEN });
+    slack = await startFakeSlack({ token: 'xoxb-erasure', channels: [{ id: 'C0SUPPORT', name: 'support' }] });
     parley = await startTestParley({
       env: {
         OPERATOR_API_TOKEN: TEST_OPERATOR_TOKEN,
@@ -236,6 +239,9 @@ describe('erasing a customer whose tickets live in Zendesk and whose record live
         CRM: 'hubspot',
         HUBSPOT_API_URL: hubspot.url,
         HUBSPOT_ACCESS_TOKEN: HUBSPOT_TOKEN,
+        SLACK_BOT_TOKEN: 'xoxb-erasure',
+        SLACK_API_URL: slack.apiUrl,
+        SLACK_CHANNEL: 'C0SUPPORT',
       },
     });
   });
@@ -243,9 +249,10 @@ describe('erasing a customer whose tickets live in Zendesk and whose record live
     await parley?.close();
     await zendesk?.close();
     await hubspot?.close();
+    await slack?.close();
   });
 
-  it('deletes the Zendesk ticket for good and the HubSpot contact (GDPR delete), and says so in the receipt', async () => {
+  it('deletes the Zendesk ticket for good, the HubSpot contact (GDPR delete) and the Slack posts, and says so in the receipt', async () => {
     const waId = `4915${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`;
     const contactId = hubspot.addContact({
       firstname: 'Ottoline',
@@ -266,6 +273,7 @@ describe('erasing a customer whose tickets live in Zendesk and whose record live
     expect((await say('I want to speak to a person')).status).toBe(200);
     // This fake Zendesk serves this test alone: its one ticket is this hand-off's.
     const ticket = await eventually(() => zendesk.tickets()[0], 30_000);
+    await eventually(() => slack.messages('C0SUPPORT')[0], 30_000);
 
     const erased = await (async () => {
       const lines: string[] = [];
@@ -277,7 +285,8 @@ describe('erasing a customer whose tickets live in Zendesk and whose record live
       return { code, receipt: JSON.parse(lines.join('\n')) as { external: unknown } };
     })();
     expect(erased.code).toBe(0);
-    expect(erased.receipt.external).toEqual({ helpdeskTickets: 1, crmContact: 'deleted' });
+    expect(erased.receipt.external).toEqual({ helpdeskTickets: 1, crmContact: 'deleted', slackMessages: 1 });
+    expect(slack.messages('C0SUPPORT')).toEqual([]);
     expect(zendesk.ticket(ticket.id)).toBeUndefined();
     expect(zendesk.requests.map((r) => `${r.method} ${r.path}`)).toContain(
       `DELETE /api/v2/deleted_tickets/${ticket.id}.json`,

@@ -367,6 +367,42 @@ export async function startFakeSlack(opts: FakeSlackOptions): Promise<FakeSlack>
     }
   });
 
+  // chat.delete: a message the bot posted, by channel and ts (as the real API: ok, or an error code).
+  app.post('/api/chat.delete', async (c) => {
+    const bearer = /^Bearer (.+)$/.exec(c.req.header('authorization') ?? '')?.[1];
+    const rec: RecordedSlackRequest = {
+      seq: ++seq,
+      method: c.req.method,
+      path: c.req.path,
+      hasToken: bearer !== undefined,
+      tokenValid: bearer === opts.token,
+      body: undefined,
+      status: 200,
+    };
+    const contentType = c.req.header('content-type');
+    if (contentType !== undefined) rec.contentType = contentType;
+    requests.push(rec);
+    const fail = (error: string) => {
+      rec.error = error;
+      return c.json({ ok: false, error });
+    };
+    let args: Json;
+    try {
+      ({ args } = await readBody(c, rec));
+    } catch (err) {
+      if (err instanceof SlackError) return fail(err.error);
+      throw err;
+    }
+    if (!rec.hasToken) return fail('not_authed');
+    if (!rec.tokenValid) return fail('invalid_auth');
+    const channel = typeof args.channel === 'string' ? resolveChannel(args.channel) : undefined;
+    if (!channel) return fail('channel_not_found');
+    const at = posted.findIndex((m) => m.channel === channel.id && m.ts === args.ts);
+    if (at < 0) return fail('message_not_found');
+    posted.splice(at, 1);
+    return c.json({ ok: true, channel: channel.id, ts: args.ts });
+  });
+
   app.post('/services/*', async (c) => {
     const path = c.req.path.slice('/services/'.length);
     const rec: RecordedSlackRequest = {
