@@ -154,7 +154,11 @@ describe('customer events are not turns', () => {
       return v;
     }, 30_000);
     expect(moved.lastTurns.some((t) => t.text.includes('opening hours'))).toBe(true);
-    const old = await parley.client.workflow.getHandle(id(oldWaId)).describe();
+    // The old conversation hands its state over first, then completes: wait for the second step too.
+    const old = await eventually(async () => {
+      const d = await parley.client.workflow.getHandle(id(oldWaId)).describe();
+      return d.status.name === 'RUNNING' ? undefined : d;
+    }, 30_000);
     expect(old.status.name).toBe('COMPLETED');
     const row = await parley.db
       .selectFrom('shop_customers')
