@@ -165,48 +165,51 @@ export function createSlackNotifier(opts: SlackNotifierOptions): SlackNotifier {
   const log = opts.logger ?? silentLogger;
   const redact = (s: string) => (opts.token ? s.split(opts.token).join('[redacted]') : s);
 
+  /**
+   * One Web API call (JSON body, bot token): the answer's record when Slack said ok (or answered
+   * one of `tolerated` errors), else the classified failure.
+   */
+  async function callWebApi(
+    method: string,
+    body: unknown,
+    tolerated: string[] = [],
+  ): Promise<{ httpStatus: number; rec: Record<string, unknown> }> {
+    const { res, text } = await send(
+      doFetch,
+      `${apiUrl}/${method}`,
+      { authorization: `Bearer ${opts.token}`, 'content-type': 'application/json; charset=utf-8' },
+      JSON.stringify(body),
+      timeoutMs,
+      redact,
+    );
+    const json = parseJson(text);
+    const rec = isRecord(json) ? json : undefined;
+    const error = typeof rec?.error === 'string' ? rec.error : undefined;
+    if (res.status === 200 && rec && (rec.ok === true || (error && tolerated.includes(error))))
+      return { httpStatus: res.status, rec };
+    const failure = classifySlackError(res.status, error, res.headers.get('retry-after'), slackMessages(rec));
+    log.warn(`slack ${method} failed`, { httpStatus: res.status, error, type: failure.type });
+    throw failure;
+  }
+
   return {
     async postMessage(message) {
       checkContent(message);
       if (!message.channel.trim()) throw invalidMessage('channel is required');
-      const body = {
+      const { httpStatus, rec } = await callWebApi('chat.postMessage', {
         channel: message.channel,
         text: message.text,
         ...(message.blocks && message.blocks.length > 0 ? { blocks: message.blocks } : {}),
         // Links in our messages point at Parley and the helpdesk: no previews in the channel.
         unfurl_links: false,
         unfurl_media: false,
-      };
-      const { res, text } = await send(
-        doFetch,
-        `${apiUrl}/chat.postMessage`,
-        {
-          authorization: `Bearer ${opts.token}`,
-          'content-type': 'application/json; charset=utf-8',
-        },
-        JSON.stringify(body),
-        timeoutMs,
-        redact,
-      );
-      const json = parseJson(text);
-      const rec = isRecord(json) ? json : undefined;
-      if (res.status !== 200 || rec?.ok !== true) {
-        const error = typeof rec?.error === 'string' ? rec.error : undefined;
-        const failure = classifySlackError(
-          res.status,
-          error,
-          res.headers.get('retry-after'),
-          slackMessages(rec),
-        );
-        log.warn('slack postMessage failed', { httpStatus: res.status, error, type: failure.type });
-        throw failure;
-      }
+      });
       if (typeof rec.ts !== 'string' || typeof rec.channel !== 'string') {
         throw ApplicationFailure.create({
           message: 'Slack chat.postMessage: unexpected response (no ts or channel)',
           type: SlackErrorTypes.Permanent,
           nonRetryable: true,
-          details: [{ httpStatus: res.status } satisfies SlackErrorDetails],
+          details: [{ httpStatus } satisfies SlackErrorDetails],
         });
       }
       log.debug('slack message posted', { channel: rec.channel, ts: rec.ts });
@@ -214,26 +217,8 @@ export function createSlackNotifier(opts: SlackNotifierOptions): SlackNotifier {
     },
 
     async deleteMessage({ channel, ts }) {
-      const { res, text } = await send(
-        doFetch,
-        `${apiUrl}/chat.delete`,
-        { authorization: `Bearer ${opts.token}`, 'content-type': 'application/json; charset=utf-8' },
-        JSON.stringify({ channel, ts }),
-        timeoutMs,
-        redact,
-      );
-      const json = parseJson(text);
-      const rec = isRecord(json) ? json : undefined;
-      if (res.status === 200 && (rec?.ok === true || rec?.error === 'message_not_found')) return;
-      const error = typeof rec?.error === 'string' ? rec.error : undefined;
-      const failure = classifySlackError(
-        res.status,
-        error,
-        res.headers.get('retry-after'),
-        slackMessages(rec),
-      );
-      log.warn('slack chat.delete failed', { httpStatus: res.status, error, type: failure.type });
-      throw failure;
+      // A message already gone (an earlier attempt, or deleted by hand) is what we wanted.
+      await callWebApi('chat.delete', { channel, ts }, ['message_not_found']);
     },
   };
 }

@@ -5,7 +5,6 @@
  */
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main as parleyCli } from '../../cli/parley.js';
 import { appendAudit, verifyAuditChain } from '../../db/repositories/audit-log.js';
 import { startTestParley, TEST_OPERATOR_TOKEN, type TestParley } from '../support/parley.js';
 
@@ -18,15 +17,7 @@ describe('the audit log', () => {
     await parley?.close();
   });
 
-  const cli = async (...argv: string[]) => {
-    const lines: string[] = [];
-    const code = await parleyCli(
-      argv,
-      { PARLEY_API_URL: parley.api.url, OPERATOR_API_TOKEN: TEST_OPERATOR_TOKEN },
-      { out: (l) => lines.push(l), err: (l) => lines.push(l) },
-    );
-    return { code, lines, output: lines.join('\n') };
-  };
+  const cli = (...argv: string[]) => parley.cli(...argv);
   /** Runs `change` with the append-only triggers off, as only a database superuser could. */
   const behindItsBack = (change: string) =>
     parley.db.transaction().execute(async (trx) => {

@@ -6,7 +6,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTemporalConversationGateway } from '../../api/conversation-gateway.js';
-import { main as parleyCli } from '../../cli/parley.js';
 import { keepDeadLetters } from '../../db/repositories/dead-letters.js';
 import * as hooks from '../fixtures/whatsapp-webhooks.js';
 import {
@@ -14,7 +13,6 @@ import {
   newWaId,
   newWamid,
   startTestParley,
-  TEST_OPERATOR_TOKEN,
   type TestParley,
   testConversationIds,
 } from '../support/parley.js';
@@ -36,15 +34,7 @@ describe('dead letters: a signed delivery is never refused for its content', () 
   const workflowExists = (phoneNumberId: string, waId: string) =>
     parley.conversationExists(phoneNumberId, waId);
   const deadLetters = () => parley.db.selectFrom('dead_letters').selectAll().orderBy('id').execute();
-  const cli = async (...argv: string[]) => {
-    const lines: string[] = [];
-    const code = await parleyCli(
-      argv,
-      { PARLEY_API_URL: parley.api.url, OPERATOR_API_TOKEN: TEST_OPERATOR_TOKEN },
-      { out: (l) => lines.push(l), err: (l) => lines.push(l) },
-    );
-    return { code, output: lines.join('\n') };
-  };
+  const cli = (...argv: string[]) => parley.cli(...argv);
 
   it('answers 401 to a forged delivery and 400 only to a body that is not JSON', async () => {
     const body = hooks.textMessageWebhook({

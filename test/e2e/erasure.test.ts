@@ -8,7 +8,6 @@ import { startFakeSlack, type FakeSlack } from '../servers/fake-slack.js';
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main as parleyCli } from '../../cli/parley.js';
 import { createDataKeys } from '../../core/encryption/data-keys.js';
 import { createMasterKeys } from '../../core/encryption/master-keys.js';
 import { createEncryptionCodec } from '../../core/encryption/payload-codec.js';
@@ -57,15 +56,7 @@ describe('erasing a customer', () => {
     await parley?.close();
   });
 
-  const cli = async (...argv: string[]) => {
-    const lines: string[] = [];
-    const code = await parleyCli(
-      argv,
-      { PARLEY_API_URL: parley.api.url, OPERATOR_API_TOKEN: TEST_OPERATOR_TOKEN },
-      { out: (l) => lines.push(l), err: (l) => lines.push(l) },
-    );
-    return { code, output: lines.join('\n') };
-  };
+  const cli = (...argv: string[]) => parley.cli(...argv);
   const say = (waId: string, body: string) =>
     parley.postWebhook(
       hooks.textMessageWebhook({
@@ -275,15 +266,8 @@ describe('erasing a customer whose tickets live in Zendesk, whose record lives i
     const ticket = await eventually(() => zendesk.tickets()[0], 30_000);
     await eventually(() => slack.messages('C0SUPPORT')[0], 30_000);
 
-    const erased = await (async () => {
-      const lines: string[] = [];
-      const code = await parleyCli(
-        ['erase', conversationRef(workflowId), '--json'],
-        { PARLEY_API_URL: parley.api.url, OPERATOR_API_TOKEN: TEST_OPERATOR_TOKEN },
-        { out: (l) => lines.push(l), err: (l) => lines.push(l) },
-      );
-      return { code, receipt: JSON.parse(lines.join('\n')) as { external: unknown } };
-    })();
+    const run = await parley.cli('erase', conversationRef(workflowId), '--json');
+    const erased = { code: run.code, receipt: JSON.parse(run.output) as { external: unknown } };
     expect(erased.code).toBe(0);
     expect(erased.receipt.external).toEqual({ helpdeskTickets: 1, crmContact: 'deleted', slackMessages: 1 });
     expect(slack.messages('C0SUPPORT')).toEqual([]);

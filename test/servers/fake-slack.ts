@@ -258,7 +258,8 @@ export async function startFakeSlack(opts: FakeSlackOptions): Promise<FakeSlack>
 
   const app = new Hono();
 
-  app.post('/api/chat.postMessage', async (c) => {
+  /** Records a Web API call (its bearer token judged) before it is answered. */
+  function recordWebApiRequest(c: Context): RecordedSlackRequest {
     const bearer = /^Bearer (.+)$/.exec(c.req.header('authorization') ?? '')?.[1];
     const rec: RecordedSlackRequest = {
       seq: ++seq,
@@ -272,6 +273,11 @@ export async function startFakeSlack(opts: FakeSlackOptions): Promise<FakeSlack>
     const contentType = c.req.header('content-type');
     if (contentType !== undefined) rec.contentType = contentType;
     requests.push(rec);
+    return rec;
+  }
+
+  app.post('/api/chat.postMessage', async (c) => {
+    const rec = recordWebApiRequest(c);
     const answer = (status: number, json: Json, headers: Record<string, string> = {}) => {
       rec.status = status;
       if (json.ok === false && typeof json.error === 'string') rec.error = json.error;
@@ -279,7 +285,7 @@ export async function startFakeSlack(opts: FakeSlackOptions): Promise<FakeSlack>
     };
     try {
       const { args, formToken } = await readBody(c, rec);
-      if (bearer === undefined && formToken !== undefined) {
+      if (!rec.hasToken && formToken !== undefined) {
         rec.hasToken = true;
         rec.tokenValid = formToken === opts.token;
       }
@@ -369,19 +375,8 @@ export async function startFakeSlack(opts: FakeSlackOptions): Promise<FakeSlack>
 
   // chat.delete: a message the bot posted, by channel and ts (as the real API: ok, or an error code).
   app.post('/api/chat.delete', async (c) => {
-    const bearer = /^Bearer (.+)$/.exec(c.req.header('authorization') ?? '')?.[1];
-    const rec: RecordedSlackRequest = {
-      seq: ++seq,
-      method: c.req.method,
-      path: c.req.path,
-      hasToken: bearer !== undefined,
-      tokenValid: bearer === opts.token,
-      body: undefined,
-      status: 200,
-    };
-    const contentType = c.req.header('content-type');
-    if (contentType !== undefined) rec.contentType = contentType;
-    requests.push(rec);
+    const rec = recordWebApiRequest(c);
+    rec.status = 200;
     const fail = (error: string) => {
       rec.error = error;
       return c.json({ ok: false, error });

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { main as parleyCli } from '../../cli/parley.js';
 import { createEncryptionCodec } from '../../core/encryption/payload-codec.js';
 import { createPayloadKeys, parleyDataConverter } from '../../core/encryption/data-converter.js';
 import { readFile } from 'node:fs/promises';
@@ -151,6 +152,16 @@ export async function startTestParley(
         body: body === undefined ? undefined : JSON.stringify(body),
       });
       return { status: res.status, body: (await res.json()) as any };
+    },
+    /** Runs `parley …` as ops do, against this API with the operator token; its exit code and lines. */
+    async cli(...argv: string[]) {
+      const lines: string[] = [];
+      const code = await parleyCli(
+        argv,
+        { PARLEY_API_URL: api.url, OPERATOR_API_TOKEN: TEST_OPERATOR_TOKEN },
+        { out: (l) => lines.push(l), err: (l) => lines.push(l) },
+      );
+      return { code, lines, output: lines.join('\n') };
     },
     async close() {
       await api.close();
